@@ -1,0 +1,62 @@
+//! Mr. Daebak's pages, server functions and the types the browser and the server share.
+//! Server-only code (sqlx, services) compiles only with the `ssr` feature.
+
+pub mod error;
+pub mod i18n;
+pub mod menu;
+pub mod money;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Html, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+use crate::i18n::{initial_lang, use_lang};
+use crate::pages::{DinnerPage, Header, HomePage, MenuPage, NotFound};
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="ko">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <link rel="icon" href="data:image/svg+xml,%3Csvg xmlns=%22http://www.w3.org/2000/svg%22 viewBox=%220 0 100 100%22%3E%3Ctext y=%22.9em%22 font-size=%2290%22%3E🍽️%3C/text%3E%3C/svg%3E" />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    provide_context(RwSignal::new(initial_lang()));
+    let lang = use_lang();
+
+    view! {
+        <Html {..} lang=move || lang.get().code() />
+        <Stylesheet id="leptos" href="/pkg/mrdaebak.css" />
+        <Title text=move || lang.get().pick("미스터 대박 디너", "Mr. Daebak Dinner") />
+        <Router>
+            <Header />
+            <main class="container">
+                <Routes fallback=|| view! { <NotFound /> }>
+                    <Route path=path!("/") view=HomePage />
+                    <Route path=path!("/menu") view=MenuPage />
+                    // Async so an unknown dinner can still answer 404 before the body streams.
+                    <Route path=path!("/menu/:code") view=DinnerPage ssr=SsrMode::Async />
+                </Routes>
+            </main>
+        </Router>
+    }
+}

@@ -1,0 +1,237 @@
+//! The menu as the browser and the server both see it. Loaded from PostgreSQL on every request
+//! that needs it; the client never holds its own copy.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+use crate::i18n::Lang;
+use crate::money::Money;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct StyleOption {
+    pub code: String,
+    pub name_ko: String,
+    pub name_en: String,
+    pub surcharge: Money,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Component {
+    /// The ingredient's code, e.g. `steak`.
+    pub code: String,
+    pub name_ko: String,
+    pub name_en: String,
+    pub unit_ko: String,
+    pub unit_en: String,
+    pub default_quantity: i32,
+    pub extra_unit_price: Money,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dinner {
+    pub code: String,
+    pub name_ko: String,
+    pub name_en: String,
+    pub description_ko: String,
+    pub description_en: String,
+    pub base_price: Money,
+    pub serves: i32,
+    pub icon: String,
+    pub styles: Vec<StyleOption>,
+    pub components: Vec<Component>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct SideDish {
+    pub code: String,
+    pub name_ko: String,
+    pub name_en: String,
+    pub price: Money,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct CakeSize {
+    pub code: String,
+    pub name_ko: String,
+    pub name_en: String,
+    pub price: Money,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct CakeFlavor {
+    pub code: String,
+    pub name_ko: String,
+    pub name_en: String,
+}
+
+/// Everything a customer can choose from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Menu {
+    pub dinners: Vec<Dinner>,
+    pub side_dishes: Vec<SideDish>,
+    pub cake_sizes: Vec<CakeSize>,
+    pub cake_flavors: Vec<CakeFlavor>,
+}
+
+impl Menu {
+    pub fn dinner(&self, code: &str) -> Option<&Dinner> {
+        self.dinners.iter().find(|d| d.code == code)
+    }
+}
+
+/// Something with a Korean and an English name.
+pub trait Named {
+    fn name_ko(&self) -> &str;
+    fn name_en(&self) -> &str;
+    fn name(&self, lang: Lang) -> &str {
+        lang.pick(self.name_ko(), self.name_en())
+    }
+}
+
+macro_rules! named {
+    ($($t:ty),*) => {$(
+        impl Named for $t {
+            fn name_ko(&self) -> &str { &self.name_ko }
+            fn name_en(&self) -> &str { &self.name_en }
+        }
+    )*};
+}
+named!(
+    Dinner,
+    StyleOption,
+    Component,
+    SideDish,
+    CakeSize,
+    CakeFlavor
+);
+
+impl Dinner {
+    pub fn description(&self, lang: Lang) -> &str {
+        lang.pick(&self.description_ko, &self.description_en)
+    }
+}
+
+impl Component {
+    pub fn unit(&self, lang: Lang) -> &str {
+        lang.pick(&self.unit_ko, &self.unit_en)
+    }
+}
+
+/// The whole menu, straight from PostgreSQL.
+#[server(prefix = "/api", endpoint = "menu")]
+pub async fn get_menu() -> Result<Menu, AppError> {
+    let ctx = expect_context::<crate::ssr::AppContext>();
+    ssr::load_menu(&ctx.pool).await
+}
+
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    use std::collections::HashMap;
+
+    use sqlx::PgPool;
+
+    use super::*;
+
+    #[derive(sqlx::FromRow)]
+    struct DinnerRow {
+        id: i64,
+        code: String,
+        name_ko: String,
+        name_en: String,
+        description_ko: String,
+        description_en: String,
+        base_price: Money,
+        serves: i32,
+        icon: String,
+    }
+
+    #[derive(sqlx::FromRow)]
+    struct Owned<T> {
+        menu_id: i64,
+        #[sqlx(flatten)]
+        item: T,
+    }
+
+    /// Reads the active menu in display order: four small queries, no N+1.
+    pub async fn load_menu(pool: &PgPool) -> Result<Menu, AppError> {
+        let rows: Vec<DinnerRow> = sqlx::query_as(
+            "SELECT id, code, name_ko, name_en, description_ko, description_en, base_price, \
+             serves, icon FROM menus WHERE active ORDER BY sort_order, id",
+        )
+        .fetch_all(pool)
+        .await?;
+
+        let styles: Vec<Owned<StyleOption>> = sqlx::query_as(
+            "SELECT s.menu_id, s.code, s.name_ko, s.name_en, s.surcharge \
+             FROM menu_styles s ORDER BY s.menu_id, s.sort_order, s.id",
+        )
+        .fetch_all(pool)
+        .await?;
+
+        let components: Vec<Owned<Component>> = sqlx::query_as(
+            "SELECT c.menu_id, i.code, i.name_ko, i.name_en, i.unit_ko, i.unit_en, \
+             c.default_quantity, c.extra_unit_price \
+             FROM menu_components c JOIN ingredients i ON i.id = c.ingredient_id \
+             ORDER BY c.menu_id, c.sort_order, c.id",
+        )
+        .fetch_all(pool)
+        .await?;
+
+        let mut styles_by_menu: HashMap<i64, Vec<StyleOption>> = HashMap::new();
+        for s in styles {
+            styles_by_menu.entry(s.menu_id).or_default().push(s.item);
+        }
+        let mut components_by_menu: HashMap<i64, Vec<Component>> = HashMap::new();
+        for c in components {
+            components_by_menu
+                .entry(c.menu_id)
+                .or_default()
+                .push(c.item);
+        }
+
+        let dinners = rows
+            .into_iter()
+            .map(|r| Dinner {
+                styles: styles_by_menu.remove(&r.id).unwrap_or_default(),
+                components: components_by_menu.remove(&r.id).unwrap_or_default(),
+                code: r.code,
+                name_ko: r.name_ko,
+                name_en: r.name_en,
+                description_ko: r.description_ko,
+                description_en: r.description_en,
+                base_price: r.base_price,
+                serves: r.serves,
+                icon: r.icon,
+            })
+            .collect();
+
+        let side_dishes = sqlx::query_as(
+            "SELECT code, name_ko, name_en, price FROM side_dishes WHERE active \
+             ORDER BY sort_order, id",
+        )
+        .fetch_all(pool)
+        .await?;
+        let cake_sizes = sqlx::query_as(
+            "SELECT code, name_ko, name_en, price FROM cake_sizes ORDER BY sort_order",
+        )
+        .fetch_all(pool)
+        .await?;
+        let cake_flavors =
+            sqlx::query_as("SELECT code, name_ko, name_en FROM cake_flavors ORDER BY sort_order")
+                .fetch_all(pool)
+                .await?;
+
+        Ok(Menu {
+            dinners,
+            side_dishes,
+            cake_sizes,
+            cake_flavors,
+        })
+    }
+}

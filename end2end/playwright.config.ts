@@ -1,0 +1,37 @@
+import { defineConfig, devices } from '@playwright/test';
+
+// The release server is started by the test script before Playwright runs (no `webServer` here).
+// BASE_URL points at it; CHROMIUM_PATH overrides Debian's Chromium (no browser downloads).
+export default defineConfig({
+  testDir: './tests',
+  fullyParallel: false,
+  workers: 1, // 2-core machine shared with the server
+  retries: 0,
+  reporter: 'list',
+  timeout: 30_000,
+  forbidOnly: !!process.env.CI,
+  use: {
+    baseURL: process.env.BASE_URL ?? 'http://127.0.0.1:3100',
+    trace: 'retain-on-failure',
+  },
+  projects: [
+    {
+      name: 'chromium',
+      use: {
+        ...devices['Desktop Chrome'],
+        launchOptions: {
+          executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+          args: [
+            '--no-sandbox',
+            '--disable-gpu',
+            '--disable-quic',
+            '--no-first-run',
+            '--disable-background-networking',
+            '--disable-component-update',
+            '--disable-sync',
+          ],
+        },
+      },
+    },
+  ],
+});

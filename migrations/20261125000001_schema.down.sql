@@ -1,0 +1,25 @@
+-- Reverts 20261125000001_schema.up.sql (children before parents).
+DROP TABLE IF EXISTS idempotency_keys;
+DROP TABLE IF EXISTS mock_payments;
+DROP TABLE IF EXISTS order_inventory_reservations;
+DROP TABLE IF EXISTS order_side_dishes;
+DROP TABLE IF EXISTS order_item_customizations;
+DROP TABLE IF EXISTS order_items;
+DROP TABLE IF EXISTS orders;
+DROP TABLE IF EXISTS promotions;
+DROP TABLE IF EXISTS event_menus;
+DROP TABLE IF EXISTS events;
+DROP TABLE IF EXISTS store_inventory;
+DROP TABLE IF EXISTS cake_flavors;
+DROP TABLE IF EXISTS cake_sizes;
+DROP TABLE IF EXISTS side_dishes;
+DROP TABLE IF EXISTS menu_components;
+DROP TABLE IF EXISTS menu_styles;
+DROP TABLE IF EXISTS menus;
+DROP TABLE IF EXISTS ingredients;
+DROP TABLE IF EXISTS stores;
+DROP TABLE IF EXISTS customer_sessions;
+DROP TABLE IF EXISTS customers;
+DROP FUNCTION IF EXISTS next_order_number();
+DROP SEQUENCE IF EXISTS order_number_seq;
+DROP FUNCTION IF EXISTS set_updated_at();

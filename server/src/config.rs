@@ -1,0 +1,131 @@
+//! Typed configuration from the environment (and `.env`), with defaults that work on a
+//! developer's machine.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("environment variable {name} is invalid: {message}")]
+    Invalid { name: &'static str, message: String },
+}
+
+#[derive(Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub redis_url: String,
+    pub listen_addr: SocketAddr,
+    /// A `tracing` filter such as `info` or `server=debug,tower_http=debug`.
+    pub log_filter: String,
+    pub db_max_connections: u32,
+    pub redis_timeout: Duration,
+}
+
+// Debug hides credentials that URLs may carry.
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("listen_addr", &self.listen_addr)
+            .field("log_filter", &self.log_filter)
+            .field("db_max_connections", &self.db_max_connections)
+            .finish_non_exhaustive()
+    }
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/mrdaebak";
+pub const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:6379";
+
+impl Config {
+    /// Reads `.env` if present, then the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let _ = dotenvy::dotenv();
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Builds the configuration from any variable source (tests pass a map).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let listen = get("LISTEN_ADDR")
+            .or_else(|| get("LEPTOS_SITE_ADDR"))
+            .unwrap_or_else(|| "127.0.0.1:3000".to_owned());
+        Ok(Config {
+            database_url: get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
+            redis_url: get("REDIS_URL").unwrap_or_else(|| DEFAULT_REDIS_URL.to_owned()),
+            listen_addr: parse("LISTEN_ADDR", &listen)?,
+            log_filter: get("RUST_LOG")
+                .unwrap_or_else(|| "info,sqlx=warn,tower_http=info".to_owned()),
+            db_max_connections: get("DATABASE_MAX_CONNECTIONS")
+                .map(|v| parse("DATABASE_MAX_CONNECTIONS", &v))
+                .transpose()?
+                .unwrap_or(20),
+            redis_timeout: Duration::from_millis(
+                get("REDIS_TIMEOUT_MS")
+                    .map(|v| parse("REDIS_TIMEOUT_MS", &v))
+                    .transpose()?
+                    .unwrap_or(2000),
+            ),
+        })
+    }
+}
+
+fn parse<T: std::str::FromStr>(name: &'static str, value: &str) -> Result<T, ConfigError>
+where
+    T::Err: std::fmt::Display,
+{
+    value.parse().map_err(|e: T::Err| ConfigError::Invalid {
+        name,
+        message: format!("{value:?}: {e}"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn from(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_work_locally() {
+        let c = from(&[]).unwrap();
+        assert_eq!(c.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(c.redis_url, DEFAULT_REDIS_URL);
+        assert_eq!(c.listen_addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(c.db_max_connections, 20);
+    }
+
+    #[test]
+    fn listen_addr_prefers_its_own_variable() {
+        let c = from(&[
+            ("LEPTOS_SITE_ADDR", "127.0.0.1:4000"),
+            ("LISTEN_ADDR", "0.0.0.0:8080"),
+        ])
+        .unwrap();
+        assert_eq!(c.listen_addr.to_string(), "0.0.0.0:8080");
+        let c = from(&[("LEPTOS_SITE_ADDR", "127.0.0.1:4000")]).unwrap();
+        assert_eq!(c.listen_addr.port(), 4000);
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        let err = from(&[("LISTEN_ADDR", "nowhere")]).unwrap_err();
+        assert!(err.to_string().contains("LISTEN_ADDR"), "{err}");
+        let err = from(&[("DATABASE_MAX_CONNECTIONS", "-3")]).unwrap_err();
+        assert!(
+            err.to_string().contains("DATABASE_MAX_CONNECTIONS"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn debug_hides_urls() {
+        let c = from(&[("DATABASE_URL", "postgres://u:secret@h/db")]).unwrap();
+        assert!(!format!("{c:?}").contains("secret"));
+    }
+}

@@ -1,0 +1,8 @@
+//! The axum server: configuration, shared state, routes and start-up. `main.rs` only wires
+//! these together so tests can start the same application on a random port.
+
+pub mod config;
+pub mod health;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

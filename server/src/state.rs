@@ -1,0 +1,23 @@
+use axum::extract::FromRef;
+use leptos::prelude::LeptosOptions;
+
+use app::ssr::{AppContext, RedisHandle};
+use sqlx::PgPool;
+
+/// Everything a handler may need, made once at start-up and cloned per request.
+#[derive(Clone, Debug, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub pool: PgPool,
+    pub redis: RedisHandle,
+}
+
+impl AppState {
+    /// The slice of state that server functions see.
+    pub fn app_context(&self) -> AppContext {
+        AppContext {
+            pool: self.pool.clone(),
+            redis: self.redis.clone(),
+        }
+    }
+}

@@ -1,0 +1,7 @@
+//! One integration-test binary (faster to link than one per file).
+
+mod health;
+mod helpers;
+mod migrations;
+mod pages;
+mod seed;
