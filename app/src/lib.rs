@@ -5,7 +5,10 @@ pub mod error;
 pub mod i18n;
 pub mod menu;
 pub mod money;
+pub mod order;
 pub mod pages;
+pub mod payment;
+pub mod pricing;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 

@@ -106,5 +106,8 @@ async fn prices_come_from_the_database() {
         .text()
         .await
         .unwrap();
-    assert!(html.contains("49,500원"), "the page shows the price now in the database");
+    assert!(
+        html.contains("49,500원"),
+        "the page shows the price now in the database"
+    );
 }

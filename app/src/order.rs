@@ -1,0 +1,246 @@
+//! Order types shared by the order builder in the browser, the REST API and the services.
+
+use serde::{Deserialize, Serialize};
+
+use crate::money::Money;
+use crate::pricing::PricingBreakdown;
+
+/// Customer tier, earned by paid orders (DESIGN §5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Tier {
+    #[default]
+    Regular,
+    Silver,
+    Gold,
+    Vip,
+}
+
+impl Tier {
+    pub fn from_paid_orders(paid: i64) -> Tier {
+        match paid {
+            n if n >= 20 => Tier::Vip,
+            n if n >= 10 => Tier::Gold,
+            n if n >= 5 => Tier::Silver,
+            _ => Tier::Regular,
+        }
+    }
+
+    pub fn discount_percent(self) -> i64 {
+        match self {
+            Tier::Regular => 0,
+            Tier::Silver => 5,
+            Tier::Gold => 10,
+            Tier::Vip => 15,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Tier::Regular => "regular",
+            Tier::Silver => "silver",
+            Tier::Gold => "gold",
+            Tier::Vip => "vip",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Tier> {
+        [Tier::Regular, Tier::Silver, Tier::Gold, Tier::Vip]
+            .into_iter()
+            .find(|t| t.code() == s)
+    }
+}
+
+/// How many of a dinner or side dish: 1 to 10.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "i64", into = "i64")]
+pub struct Quantity(u8);
+
+impl Quantity {
+    pub const MAX: u8 = 10;
+    pub fn get(self) -> u8 {
+        self.0
+    }
+}
+
+impl TryFrom<i64> for Quantity {
+    type Error = String;
+    fn try_from(v: i64) -> Result<Self, Self::Error> {
+        if (1..=i64::from(Self::MAX)).contains(&v) {
+            Ok(Quantity(v as u8))
+        } else {
+            Err(format!("quantity must be between 1 and 10, got {v}"))
+        }
+    }
+}
+
+impl From<Quantity> for i64 {
+    fn from(q: Quantity) -> i64 {
+        i64::from(q.0)
+    }
+}
+
+/// How many units of one component a dinner comes with: 0 (removed) to 10.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "i64", into = "i64")]
+pub struct ComponentQuantity(u8);
+
+impl ComponentQuantity {
+    pub fn get(self) -> u8 {
+        self.0
+    }
+}
+
+impl TryFrom<i64> for ComponentQuantity {
+    type Error = String;
+    fn try_from(v: i64) -> Result<Self, Self::Error> {
+        if (0..=10).contains(&v) {
+            Ok(ComponentQuantity(v as u8))
+        } else {
+            Err(format!(
+                "component quantity must be between 0 and 10, got {v}"
+            ))
+        }
+    }
+}
+
+impl From<ComponentQuantity> for i64 {
+    fn from(q: ComponentQuantity) -> i64 {
+        i64::from(q.0)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomizationDraft {
+    pub component: String,
+    pub quantity: ComponentQuantity,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CakeDraft {
+    pub size: String,
+    pub flavor: String,
+    #[serde(default)]
+    pub lettering: String,
+}
+
+pub const MAX_LETTERING_CHARS: usize = 30;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineDraft {
+    pub menu: String,
+    pub style: String,
+    pub quantity: Quantity,
+    #[serde(default)]
+    pub customizations: Vec<CustomizationDraft>,
+    #[serde(default)]
+    pub cake: Option<CakeDraft>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SideDishDraft {
+    pub code: String,
+    pub quantity: Quantity,
+}
+
+/// What is being ordered, without delivery details: enough to price it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct OrderDraft {
+    pub lines: Vec<LineDraft>,
+    #[serde(default)]
+    pub side_dishes: Vec<SideDishDraft>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct DeliveryDetails {
+    pub address: String,
+    pub recipient: String,
+    pub phone: String,
+    /// RFC 3339 time, or empty for as soon as possible.
+    #[serde(default)]
+    pub requested_at: Option<String>,
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+/// A complete order as the customer submits it. Prices are never part of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderRequest {
+    pub store: String,
+    #[serde(flatten)]
+    pub draft: OrderDraft,
+    pub delivery: DeliveryDetails,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OrderSource {
+    Gui,
+    Voice,
+}
+
+impl OrderSource {
+    pub fn code(self) -> &'static str {
+        match self {
+            OrderSource::Gui => "gui",
+            OrderSource::Voice => "voice",
+        }
+    }
+}
+
+/// An order as its owner sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderView {
+    pub id: i64,
+    pub order_number: String,
+    pub store: String,
+    pub order_status: String,
+    pub payment_status: String,
+    pub source: String,
+    pub pricing: PricingBreakdown,
+    pub original_price: Money,
+    pub discount_amount: Money,
+    pub final_price: Money,
+    pub delivery: DeliveryDetails,
+    pub estimated_delivery_at: Option<String>,
+    pub created_at: String,
+}
+
+/// A row of "my orders".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct OrderSummary {
+    pub id: i64,
+    pub order_number: String,
+    pub order_status: String,
+    pub payment_status: String,
+    pub final_price: Money,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tier_thresholds() {
+        assert_eq!(Tier::from_paid_orders(0), Tier::Regular);
+        assert_eq!(Tier::from_paid_orders(4), Tier::Regular);
+        assert_eq!(Tier::from_paid_orders(5), Tier::Silver);
+        assert_eq!(Tier::from_paid_orders(9), Tier::Silver);
+        assert_eq!(Tier::from_paid_orders(10), Tier::Gold);
+        assert_eq!(Tier::from_paid_orders(19), Tier::Gold);
+        assert_eq!(Tier::from_paid_orders(20), Tier::Vip);
+        assert_eq!(Tier::from_paid_orders(500), Tier::Vip);
+    }
+
+    #[test]
+    fn quantities_are_bounded() {
+        assert!(serde_json::from_str::<Quantity>("0").is_err());
+        assert!(serde_json::from_str::<Quantity>("11").is_err());
+        assert_eq!(serde_json::from_str::<Quantity>("10").unwrap().get(), 10);
+        assert!(serde_json::from_str::<ComponentQuantity>("0").is_ok());
+        assert!(serde_json::from_str::<ComponentQuantity>("11").is_err());
+        assert!(serde_json::from_str::<ComponentQuantity>("-1").is_err());
+    }
+}
