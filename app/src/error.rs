@@ -4,6 +4,9 @@ use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
+use crate::payment::{CardError, DeclineCode};
+use crate::pricing::PricingError;
+
 /// A failure a page can show: a stable `code` for tests and logic, a message for people.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
@@ -11,6 +14,24 @@ pub enum AppError {
     NotFound(String),
     #[error("{field}: {message}")]
     InvalidInput { field: String, message: String },
+    #[error("로그인이 필요합니다.")]
+    Unauthorized,
+    #[error("이메일 또는 비밀번호가 올바르지 않습니다.")]
+    BadCredentials,
+    /// 2a: the card was declined; the order stays pending and can be paid again.
+    #[error("결제에 실패했습니다. 다시 시도해 주세요.")]
+    PaymentDeclined {
+        decline_code: DeclineCode,
+        order_id: i64,
+        order_number: String,
+    },
+    /// 2b: nothing was created.
+    #[error("선택하신 메뉴의 재료가 부족합니다. 다른 메뉴를 선택해 주세요.")]
+    OutOfStock,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("Idempotency-Key: 이 키는 다른 요청에 이미 사용되었습니다.")]
+    IdempotencyKeyReused,
     /// Something went wrong on our side; details are in the server log, never in the response.
     #[error("일시적인 오류가 발생했습니다. 잠시 후 다시 시도해 주세요.")]
     Internal,
@@ -24,6 +45,12 @@ impl AppError {
         match self {
             AppError::NotFound(_) => "not_found",
             AppError::InvalidInput { .. } => "invalid_input",
+            AppError::Unauthorized => "unauthorized",
+            AppError::BadCredentials => "bad_credentials",
+            AppError::PaymentDeclined { decline_code, .. } => decline_code.code(),
+            AppError::OutOfStock => "out_of_stock",
+            AppError::Conflict(_) => "conflict",
+            AppError::IdempotencyKeyReused => "idempotency_key_reused",
             AppError::Internal => "internal",
             AppError::Transport(_) => "transport",
         }
@@ -34,6 +61,10 @@ impl AppError {
         match self {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::InvalidInput { .. } => StatusCode::BAD_REQUEST,
+            AppError::Unauthorized | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
+            AppError::PaymentDeclined { .. } => StatusCode::PAYMENT_REQUIRED,
+            AppError::OutOfStock | AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             AppError::Transport(_) => StatusCode::BAD_GATEWAY,
         }
@@ -44,6 +75,37 @@ impl AppError {
             field: field.to_owned(),
             message: message.into(),
         }
+    }
+}
+
+impl AppError {
+    /// The request field at fault, if the error is about one.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            AppError::InvalidInput { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+}
+
+/// Domain errors display as `field: message`; the field travels separately on the wire.
+fn field_error(field: &str, shown: String) -> AppError {
+    let message = match shown.split_once(": ") {
+        Some((_, message)) => message.to_owned(),
+        None => shown,
+    };
+    AppError::invalid(field, message)
+}
+
+impl From<PricingError> for AppError {
+    fn from(err: PricingError) -> Self {
+        field_error(err.field(), err.to_string())
+    }
+}
+
+impl From<CardError> for AppError {
+    fn from(err: CardError) -> Self {
+        field_error(err.field(), err.to_string())
     }
 }
 
@@ -62,4 +124,16 @@ impl From<sqlx::Error> for AppError {
         tracing::error!(error = %err, "database error");
         AppError::Internal
     }
+}
+
+/// Gives a server function's error its HTTP status (leptos answers 500 otherwise), so the
+/// browser and any client see 402, 409, 400… exactly as on the REST endpoints.
+#[cfg(feature = "ssr")]
+pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    if let Err(err) = &result {
+        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(err.status());
+        }
+    }
+    result
 }

@@ -1,6 +1,8 @@
 //! Mr. Daebak's pages, server functions and the types the browser and the server share.
 //! Server-only code (sqlx, services) compiles only with the `ssr` feature.
 
+pub mod account;
+pub mod checkout;
 pub mod error;
 pub mod i18n;
 pub mod menu;
@@ -10,6 +12,8 @@ pub mod pages;
 pub mod payment;
 pub mod pricing;
 #[cfg(feature = "ssr")]
+pub mod services;
+#[cfg(feature = "ssr")]
 pub mod ssr;
 
 use leptos::prelude::*;
@@ -18,7 +22,11 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use crate::i18n::{initial_lang, use_lang};
-use crate::pages::{DinnerPage, Header, HomePage, MenuPage, NotFound};
+use crate::pages::auth::provide_auth;
+use crate::pages::{
+    AccountPage, DinnerPage, Header, HomePage, LoginPage, MenuPage, MyOrdersPage, NotFound,
+    OrderBuilderPage, OrderPage, PaymentPage, SignupPage,
+};
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -45,6 +53,7 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_context(RwSignal::new(initial_lang()));
     let lang = use_lang();
+    provide_auth();
 
     view! {
         <Html {..} lang=move || lang.get().code() />
@@ -58,6 +67,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/menu") view=MenuPage />
                     // Async so an unknown dinner can still answer 404 before the body streams.
                     <Route path=path!("/menu/:code") view=DinnerPage ssr=SsrMode::Async />
+                    <Route path=path!("/signup") view=SignupPage />
+                    <Route path=path!("/login") view=LoginPage />
+                    <Route path=path!("/account") view=AccountPage />
+                    <Route path=path!("/order") view=OrderBuilderPage />
+                    <Route path=path!("/orders") view=MyOrdersPage />
+                    <Route path=path!("/orders/:id") view=OrderPage />
+                    <Route path=path!("/orders/:id/pay") view=PaymentPage />
                 </Routes>
             </main>
         </Router>

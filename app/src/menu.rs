@@ -126,8 +126,13 @@ impl Component {
 /// The whole menu, straight from PostgreSQL.
 #[server(prefix = "/api", endpoint = "menu")]
 pub async fn get_menu() -> Result<Menu, AppError> {
-    let ctx = expect_context::<crate::ssr::AppContext>();
-    ssr::load_menu(&ctx.pool).await
+    crate::error::with_status(
+        async move {
+            let ctx = expect_context::<crate::ssr::AppContext>();
+            ssr::load_menu(&ctx.pool).await
+        }
+        .await,
+    )
 }
 
 #[cfg(feature = "ssr")]

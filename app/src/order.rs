@@ -3,7 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::money::Money;
-use crate::pricing::PricingBreakdown;
+use crate::payment::CardInput;
+use crate::pricing::{AppliedDiscount, PricingBreakdown};
 
 /// Customer tier, earned by paid orders (DESIGN §5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
@@ -188,22 +189,87 @@ impl OrderSource {
     }
 }
 
+/// A dinner line of a placed order, with the names for display.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct OrderItemView {
+    pub menu: String,
+    pub menu_name_ko: String,
+    pub menu_name_en: String,
+    pub style: String,
+    pub style_name_ko: String,
+    pub style_name_en: String,
+    pub quantity: i32,
+    pub unit_price: Money,
+    pub line_total: Money,
+    /// Human-readable customizations, e.g. `steak ×2`.
+    pub customizations: String,
+    pub cake: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct OrderSideDishView {
+    pub code: String,
+    pub name_ko: String,
+    pub name_en: String,
+    pub quantity: i32,
+    pub line_total: Money,
+}
+
 /// An order as its owner sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderView {
     pub id: i64,
     pub order_number: String,
-    pub store: String,
+    pub store_name_ko: String,
+    pub store_name_en: String,
     pub order_status: String,
     pub payment_status: String,
     pub source: String,
-    pub pricing: PricingBreakdown,
+    pub items: Vec<OrderItemView>,
+    pub side_dishes: Vec<OrderSideDishView>,
+    pub discounts: Vec<AppliedDiscount>,
     pub original_price: Money,
     pub discount_amount: Money,
     pub final_price: Money,
     pub delivery: DeliveryDetails,
-    pub estimated_delivery_at: Option<String>,
-    pub created_at: String,
+    pub estimated_delivery_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// What `create_order` answers: the order exists, pending payment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedOrder {
+    pub order_id: i64,
+    pub order_number: String,
+    pub pricing: PricingBreakdown,
+}
+
+/// A successful charge.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentReceipt {
+    pub order_id: i64,
+    pub order_number: String,
+    pub transaction_id: String,
+    pub approval_number: String,
+    pub amount: Money,
+    pub card_masked: String,
+    pub estimated_delivery_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// `주문이 완료되었습니다. 주문 번호: …`
+    pub message: String,
+}
+
+impl PaymentReceipt {
+    pub fn success_message(order_number: &str) -> String {
+        format!("주문이 완료되었습니다. 주문 번호: {order_number}")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckoutRequest {
+    pub order: OrderRequest,
+    pub payment: CardInput,
 }
 
 /// A row of "my orders".

@@ -187,7 +187,7 @@ pub fn price_order(
             .ok_or(PricingError::Overflow)?;
         let event = events
             .iter()
-            .filter(|e| e.menu_codes.iter().any(|m| *m == dinner.code))
+            .filter(|e| e.menu_codes.contains(&dinner.code))
             .max_by_key(|e| (e.discount_percent, std::cmp::Reverse(e.id)))
             .map(|e| AppliedEvent {
                 id: e.id,
@@ -250,6 +250,72 @@ pub fn price_order(
         discount_amount: Money(original.0 - final_price.0),
         final_price,
     })
+}
+
+/// One line of the discount breakdown the customer sees, stored with the order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppliedDiscount {
+    pub label_ko: String,
+    pub label_en: String,
+    pub percent: i64,
+    pub amount: Money,
+}
+
+impl PricingBreakdown {
+    /// The discounts in words: one entry per discounted dinner line, one for side dishes, and
+    /// the rounding down to 10 원.
+    pub fn applied_discounts(&self, menu: &Menu) -> Vec<AppliedDiscount> {
+        let tier_ko = format!("{} 등급 {}%", self.tier.code(), self.tier_percent);
+        let tier_en = format!("{} tier {}%", self.tier.code(), self.tier_percent);
+        let mut out = Vec::new();
+        let mut counted = Money::ZERO;
+        for line in self.lines.iter().filter(|l| l.discount.won() > 0) {
+            let (name_ko, name_en) = menu
+                .dinner(&line.menu)
+                .map_or((line.menu.as_str(), line.menu.as_str()), |d| {
+                    (d.name_ko.as_str(), d.name_en.as_str())
+                });
+            let (event_ko, event_en) = match &line.event {
+                Some(e) => (
+                    format!(" + {} {}%", e.title_ko, e.discount_percent),
+                    format!(" + {} {}%", e.title_en, e.discount_percent),
+                ),
+                None => (String::new(), String::new()),
+            };
+            let capped = if line.discount_percent == MAX_DISCOUNT_PERCENT {
+                " (최대 30%)"
+            } else {
+                ""
+            };
+            out.push(AppliedDiscount {
+                label_ko: format!("{name_ko}: {tier_ko}{event_ko}{capped}"),
+                label_en: format!("{name_en}: {tier_en}{event_en}"),
+                percent: line.discount_percent,
+                amount: line.discount,
+            });
+            counted = Money(counted.0 + line.discount.0);
+        }
+        let sides: i64 = self.side_dishes.iter().map(|s| s.discount.0).sum();
+        if sides > 0 {
+            out.push(AppliedDiscount {
+                label_ko: format!("곁들임 메뉴: {tier_ko}"),
+                label_en: format!("Side dishes: {tier_en}"),
+                percent: self.tier_percent,
+                amount: Money(sides),
+            });
+            counted = Money(counted.0 + sides);
+        }
+        let rounding = self.discount_amount.0 - counted.0;
+        if rounding > 0 {
+            out.push(AppliedDiscount {
+                label_ko: "10원 미만 절사".into(),
+                label_en: "Rounded down to 10 won".into(),
+                percent: 0,
+                amount: Money(rounding),
+            });
+        }
+        out
+    }
 }
 
 #[cfg(test)]
@@ -466,6 +532,9 @@ mod tests {
         assert_eq!(p.original_price, Money(13_500));
         assert_eq!(p.final_price, Money(12_820));
         assert_eq!(p.discount_amount, Money(680));
+        let applied = p.applied_discounts(&menu());
+        let amounts: Vec<i64> = applied.iter().map(|a| a.amount.won()).collect();
+        assert_eq!(amounts, vec![675, 5], "tier on sides, then the rounding");
     }
 
     #[test]

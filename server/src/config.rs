@@ -19,6 +19,8 @@ pub struct Config {
     pub log_filter: String,
     pub db_max_connections: u32,
     pub redis_timeout: Duration,
+    /// A pending order unpaid this long is cancelled and its stock released.
+    pub unpaid_order_timeout: Duration,
 }
 
 // Debug hides credentials that URLs may carry.
@@ -63,6 +65,12 @@ impl Config {
                     .transpose()?
                     .unwrap_or(2000),
             ),
+            unpaid_order_timeout: Duration::from_secs(
+                get("UNPAID_ORDER_TIMEOUT_SECS")
+                    .map(|v| parse("UNPAID_ORDER_TIMEOUT_SECS", &v))
+                    .transpose()?
+                    .unwrap_or(15 * 60),
+            ),
         })
     }
 }
@@ -98,6 +106,7 @@ mod tests {
         assert_eq!(c.redis_url, DEFAULT_REDIS_URL);
         assert_eq!(c.listen_addr.to_string(), "127.0.0.1:3000");
         assert_eq!(c.db_max_connections, 20);
+        assert_eq!(c.unpaid_order_timeout, Duration::from_secs(900));
     }
 
     #[test]

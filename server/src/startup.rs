@@ -12,7 +12,8 @@ use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tracing::Level;
 
 use app::ssr::{RedisHandle, RedisHandleError};
 use app::{shell, App};
@@ -71,6 +72,15 @@ impl Application {
         }
         leptos_options.site_addr = config.listen_addr;
 
+        // Check often enough that an order never outlives its timeout by much.
+        let every = (config.unpaid_order_timeout / 4)
+            .clamp(Duration::from_secs(1), Duration::from_secs(30));
+        tokio::spawn(crate::jobs::expire_unpaid_orders(
+            pool.clone(),
+            config.unpaid_order_timeout,
+            every,
+        ));
+
         let state = AppState {
             leptos_options,
             pool,
@@ -116,6 +126,7 @@ pub fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     Router::new()
         .route("/healthz", get(healthz))
+        .merge(crate::api::router())
         .leptos_routes_with_context(
             &state,
             routes,
@@ -124,7 +135,12 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(CompressionLayer::new())
-        .layer(TraceLayer::new_for_http())
+        .layer(
+            // One INFO line per request (method, path, status, latency); bodies are never logged.
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
         .with_state(state)
 }
 

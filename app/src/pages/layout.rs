@@ -3,6 +3,7 @@ use leptos_router::components::A;
 
 use crate::error::AppError;
 use crate::i18n::{use_lang, LangSwitch};
+use crate::pages::auth::AccountLink;
 
 #[component]
 pub fn Header() -> impl IntoView {
@@ -17,7 +18,14 @@ pub fn Header() -> impl IntoView {
                 <A href="/menu" attr:data-testid="nav-menu">
                     {move || lang.get().pick("메뉴", "Menu")}
                 </A>
+                <A href="/order" attr:data-testid="nav-order">
+                    {move || lang.get().pick("주문하기", "Order")}
+                </A>
+                <A href="/orders" attr:data-testid="nav-orders">
+                    {move || lang.get().pick("내 주문", "My orders")}
+                </A>
             </nav>
+            <AccountLink />
             <LangSwitch />
         </header>
     }

@@ -1,11 +1,19 @@
 //! One module per page, plus the pieces every page shares.
 
+pub mod auth;
 mod dinner;
 mod home;
 mod layout;
 mod menu;
+mod order_builder;
+mod orders;
+mod payment;
 
+pub use auth::{AccountPage, LoginPage, SignupPage};
 pub use dinner::DinnerPage;
 pub use home::HomePage;
 pub use layout::{ErrorMessage, Header, NotFound};
 pub use menu::MenuPage;
+pub use order_builder::OrderBuilderPage;
+pub use orders::{MyOrdersPage, OrderPage};
+pub use payment::PaymentPage;

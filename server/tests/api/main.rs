@@ -1,7 +1,12 @@
 //! One integration-test binary (faster to link than one per file).
 
+mod accounts;
+mod checkout;
+mod concurrency;
+mod expiry;
 mod health;
 mod helpers;
 mod migrations;
 mod pages;
+mod payments;
 mod seed;

@@ -1,0 +1,143 @@
+//! Server functions of the order builder, payment and order pages. Each is a thin wrapper over
+//! the same services the REST routers call.
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+use crate::order::{
+    CheckoutRequest, CreatedOrder, OrderDraft, OrderRequest, OrderSummary, OrderView,
+    PaymentReceipt,
+};
+use crate::payment::CardInput;
+use crate::pricing::{AppliedDiscount, PricingBreakdown};
+
+/// A live price for the builder: the breakdown and the discounts in words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Quote {
+    pub pricing: PricingBreakdown,
+    pub discounts: Vec<AppliedDiscount>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Store {
+    pub code: String,
+    pub name_ko: String,
+    pub name_en: String,
+    pub address: String,
+}
+
+#[server(prefix = "/api", endpoint = "stores")]
+pub async fn list_stores() -> Result<Vec<Store>, AppError> {
+    crate::error::with_status(
+        async move {
+            let ctx = expect_context::<crate::ssr::AppContext>();
+            Ok(sqlx::query_as(
+                "SELECT code, name_ko, name_en, address FROM stores WHERE active ORDER BY id",
+            )
+            .fetch_all(&ctx.pool)
+            .await?)
+        }
+        .await,
+    )
+}
+
+/// Prices a draft with the signed-in customer's tier (regular for guests). Stores nothing.
+#[server(prefix = "/api", endpoint = "quote", input = Json)]
+pub async fn quote_order(draft: OrderDraft) -> Result<Quote, AppError> {
+    crate::error::with_status(
+        async move {
+            use crate::services::OrderService;
+            let ctx = expect_context::<crate::ssr::AppContext>();
+            let customer = crate::account::ssr::current_customer().await?;
+            let (menu, pricing) =
+                OrderService::quote(&ctx.pool, customer.map(|c| c.id), &draft).await?;
+            let discounts = pricing.applied_discounts(&menu);
+            Ok(Quote { pricing, discounts })
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api", endpoint = "checkout", input = Json)]
+pub async fn checkout(
+    request: CheckoutRequest,
+    idempotency_key: Option<String>,
+) -> Result<PaymentReceipt, AppError> {
+    crate::error::with_status(
+        async move {
+            let ctx = expect_context::<crate::ssr::AppContext>();
+            let customer = crate::account::ssr::require_customer().await?;
+            crate::services::checkout(&ctx.pool, customer.id, &request, idempotency_key.as_deref())
+                .await
+        }
+        .await,
+    )
+}
+
+/// Creates a pending order without paying (the voice flow, and "pay later").
+#[server(prefix = "/api", endpoint = "create_order", input = Json)]
+pub async fn create_order(order: OrderRequest) -> Result<CreatedOrder, AppError> {
+    crate::error::with_status(
+        async move {
+            use crate::order::OrderSource;
+            use crate::services::OrderService;
+            let ctx = expect_context::<crate::ssr::AppContext>();
+            let customer = crate::account::ssr::require_customer().await?;
+            OrderService::create_order(&ctx.pool, customer.id, &order, OrderSource::Gui).await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api", endpoint = "pay_order", input = Json)]
+pub async fn pay_order(
+    order_id: i64,
+    card: CardInput,
+    idempotency_key: Option<String>,
+) -> Result<PaymentReceipt, AppError> {
+    crate::error::with_status(
+        async move {
+            use crate::services::PaymentService;
+            let ctx = expect_context::<crate::ssr::AppContext>();
+            let customer = crate::account::ssr::require_customer().await?;
+            PaymentService::process_mock_payment(
+                &ctx.pool,
+                customer.id,
+                order_id,
+                &card,
+                idempotency_key.as_deref(),
+            )
+            .await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api", endpoint = "order")]
+pub async fn get_order(order_id: i64) -> Result<OrderView, AppError> {
+    crate::error::with_status(
+        async move {
+            use crate::services::OrderService;
+            let ctx = expect_context::<crate::ssr::AppContext>();
+            let customer = crate::account::ssr::require_customer().await?;
+            OrderService::get_order(&ctx.pool, customer.id, order_id).await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api", endpoint = "my_orders")]
+pub async fn my_orders() -> Result<Vec<OrderSummary>, AppError> {
+    crate::error::with_status(
+        async move {
+            use crate::services::OrderService;
+            let ctx = expect_context::<crate::ssr::AppContext>();
+            let customer = crate::account::ssr::require_customer().await?;
+            OrderService::list_orders(&ctx.pool, customer.id).await
+        }
+        .await,
+    )
+}

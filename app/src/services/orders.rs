@@ -1,0 +1,531 @@
+//! OrderService: turns a priced request into rows, reserving stock in the same transaction.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use sqlx::{PgConnection, PgPool};
+
+use crate::error::AppError;
+use crate::menu::ssr::load_menu;
+use crate::menu::Menu;
+use crate::order::{
+    CreatedOrder, DeliveryDetails, OrderItemView, OrderRequest, OrderSideDishView, OrderSource,
+    OrderSummary, OrderView, MAX_LETTERING_CHARS,
+};
+use crate::pricing::{AppliedDiscount, PricingBreakdown};
+use crate::services::DiscountService;
+
+pub struct OrderService;
+
+/// Most dinner lines or side-dish lines one order may have.
+const MAX_LINES: usize = 10;
+/// Kitchen and delivery time when the customer asks for "as soon as possible".
+pub const DEFAULT_DELIVERY_MINUTES: i64 = 45;
+
+/// A request whose free-text fields passed validation.
+struct ValidDelivery {
+    address: String,
+    recipient: String,
+    phone: String,
+    requested_at: Option<DateTime<Utc>>,
+    notes: Option<String>,
+}
+
+fn text_field(field: &str, value: &str, max: usize, required: bool) -> Result<String, AppError> {
+    let v = value.trim();
+    if required && v.is_empty() {
+        return Err(AppError::invalid(field, "필수 항목입니다"));
+    }
+    if v.chars().count() > max {
+        return Err(AppError::invalid(
+            field,
+            format!("{max}자 이하로 입력해 주세요"),
+        ));
+    }
+    Ok(v.to_owned())
+}
+
+/// Accepts RFC 3339, or the `YYYY-MM-DDTHH:MM` of an `<input type=datetime-local>` in Korea's time.
+fn parse_requested_at(raw: &str) -> Result<DateTime<Utc>, AppError> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let kst = chrono::FixedOffset::east_opt(9 * 3600).ok_or(AppError::Internal)?;
+    NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
+        .ok()
+        .and_then(|naive| kst.from_local_datetime(&naive).single())
+        .map(|t| t.with_timezone(&Utc))
+        .ok_or_else(|| AppError::invalid("requested_at", "날짜와 시간 형식이 올바르지 않습니다"))
+}
+
+fn validate_delivery(d: &DeliveryDetails) -> Result<ValidDelivery, AppError> {
+    let requested_at = match d.requested_at.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(raw) => {
+            let t = parse_requested_at(raw)?;
+            if t < Utc::now() - chrono::Duration::minutes(1) {
+                return Err(AppError::invalid(
+                    "requested_at",
+                    "지난 시간은 선택할 수 없습니다",
+                ));
+            }
+            Some(t)
+        }
+    };
+    let notes = text_field("notes", d.notes.as_deref().unwrap_or(""), 500, false)?;
+    Ok(ValidDelivery {
+        address: text_field("address", &d.address, 200, true)?,
+        recipient: text_field("recipient", &d.recipient, 50, true)?,
+        phone: text_field("phone", &d.phone, 20, true)?,
+        requested_at,
+        notes: (!notes.is_empty()).then_some(notes),
+    })
+}
+
+/// Shape checks the pricing function does not make.
+fn validate_shape(req: &OrderRequest) -> Result<(), AppError> {
+    if req.draft.lines.is_empty() {
+        return Err(AppError::invalid("lines", "디너를 하나 이상 선택해 주세요"));
+    }
+    if req.draft.lines.len() > MAX_LINES || req.draft.side_dishes.len() > MAX_LINES {
+        return Err(AppError::invalid(
+            "lines",
+            "한 주문에 최대 10줄까지 담을 수 있습니다",
+        ));
+    }
+    for line in &req.draft.lines {
+        let mut seen = std::collections::HashSet::new();
+        if !line
+            .customizations
+            .iter()
+            .all(|c| seen.insert(c.component.as_str()))
+        {
+            return Err(AppError::invalid(
+                "customizations",
+                "같은 구성품이 두 번 지정되었습니다",
+            ));
+        }
+        if let Some(cake) = &line.cake {
+            if cake.lettering.chars().count() > MAX_LETTERING_CHARS {
+                return Err(AppError::invalid(
+                    "cake",
+                    "케이크 문구는 30자 이하로 입력해 주세요",
+                ));
+            }
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    if !req
+        .draft
+        .side_dishes
+        .iter()
+        .all(|s| seen.insert(s.code.as_str()))
+    {
+        return Err(AppError::invalid(
+            "side_dishes",
+            "같은 곁들임 메뉴가 두 번 지정되었습니다",
+        ));
+    }
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct ComponentIds {
+    menu_code: String,
+    ingredient_code: String,
+    component_id: i64,
+    ingredient_id: i64,
+}
+
+/// Database ids for the codes a request uses.
+struct Ids {
+    menu: HashMap<String, i64>,
+    style: HashMap<(String, String), i64>,
+    component: HashMap<(String, String), (i64, i64)>,
+    side_dish: HashMap<String, (i64, i64)>,
+}
+
+async fn load_ids(conn: &mut PgConnection) -> Result<Ids, AppError> {
+    let menus: Vec<(String, i64)> = sqlx::query_as("SELECT code, id FROM menus")
+        .fetch_all(&mut *conn)
+        .await?;
+    let styles: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT m.code, s.code, s.id FROM menu_styles s JOIN menus m ON m.id = s.menu_id",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let components: Vec<ComponentIds> = sqlx::query_as(
+        "SELECT m.code AS menu_code, i.code AS ingredient_code, c.id AS component_id, \
+                i.id AS ingredient_id \
+         FROM menu_components c JOIN menus m ON m.id = c.menu_id \
+         JOIN ingredients i ON i.id = c.ingredient_id",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let sides: Vec<(String, i64, i64)> =
+        sqlx::query_as("SELECT code, id, ingredient_id FROM side_dishes")
+            .fetch_all(&mut *conn)
+            .await?;
+    Ok(Ids {
+        menu: menus.into_iter().collect(),
+        style: styles.into_iter().map(|(m, s, id)| ((m, s), id)).collect(),
+        component: components
+            .into_iter()
+            .map(|c| {
+                (
+                    (c.menu_code, c.ingredient_code),
+                    (c.component_id, c.ingredient_id),
+                )
+            })
+            .collect(),
+        side_dish: sides
+            .into_iter()
+            .map(|(c, id, ing)| (c, (id, ing)))
+            .collect(),
+    })
+}
+
+fn missing(field: &str) -> AppError {
+    // The pricing step already checked every code against the menu; a miss here means the
+    // menu changed in between.
+    AppError::invalid(field, "메뉴가 변경되었습니다. 다시 시도해 주세요")
+}
+
+impl OrderService {
+    /// Prices and stores an order with `payment_status = 'pending'`, reserving its ingredients
+    /// from the store. One transaction: on any shortfall nothing is written (409, 2b).
+    #[tracing::instrument(skip(pool, req), fields(store = %req.store, lines = req.draft.lines.len()))]
+    pub async fn create_order(
+        pool: &PgPool,
+        customer_id: i64,
+        req: &OrderRequest,
+        source: OrderSource,
+    ) -> Result<CreatedOrder, AppError> {
+        validate_shape(req)?;
+        let delivery = validate_delivery(&req.delivery)?;
+        let menu = load_menu(pool).await?;
+
+        let mut tx = pool.begin().await?;
+        let store_id: i64 = sqlx::query_scalar("SELECT id FROM stores WHERE code = $1 AND active")
+            .bind(&req.store)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| {
+                AppError::invalid("store", format!("알 수 없는 매장입니다: '{}'", req.store))
+            })?;
+        let pricing =
+            DiscountService::calculate_order_pricing(&mut tx, Some(customer_id), &menu, &req.draft)
+                .await?;
+        let ids = load_ids(&mut tx).await?;
+        let applied = serde_json::to_value(pricing.applied_discounts(&menu))
+            .map_err(|_| AppError::Internal)?;
+
+        let (order_id, order_number): (i64, String) = sqlx::query_as(
+            "INSERT INTO orders (customer_id, store_id, original_price, discount_amount, final_price, \
+                applied_discounts, delivery_address, recipient_name, recipient_phone, \
+                requested_delivery_at, notes, source) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id, order_number",
+        )
+        .bind(customer_id)
+        .bind(store_id)
+        .bind(pricing.original_price.won())
+        .bind(pricing.discount_amount.won())
+        .bind(pricing.final_price.won())
+        .bind(&applied)
+        .bind(&delivery.address)
+        .bind(&delivery.recipient)
+        .bind(&delivery.phone)
+        .bind(delivery.requested_at)
+        .bind(&delivery.notes)
+        .bind(source.code())
+        .fetch_one(&mut *tx)
+        .await?;
+
+        // Ingredient id → units needed; a BTreeMap so every transaction locks stock rows in the
+        // same order and two checkouts cannot deadlock.
+        let mut needed: BTreeMap<i64, i64> = BTreeMap::new();
+        for (line, priced) in req.draft.lines.iter().zip(&pricing.lines) {
+            let menu_id = *ids.menu.get(&line.menu).ok_or_else(|| missing("menu"))?;
+            let style_id = *ids
+                .style
+                .get(&(line.menu.clone(), line.style.clone()))
+                .ok_or_else(|| missing("style"))?;
+            let cake = line.cake.as_ref();
+            let item_id: i64 = sqlx::query_scalar(
+                "INSERT INTO order_items (order_id, menu_id, style_id, quantity, unit_price, line_total, \
+                    cake_size, cake_flavor, cake_lettering, cake_price) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+            )
+            .bind(order_id)
+            .bind(menu_id)
+            .bind(style_id)
+            .bind(i32::from(line.quantity.get()))
+            .bind(priced.unit_price.won())
+            .bind(priced.line_total.won())
+            .bind(cake.map(|c| &c.size))
+            .bind(cake.map(|c| &c.flavor))
+            .bind(cake.map(|c| c.lettering.trim()).filter(|l| !l.is_empty()))
+            .bind(priced.cake_price.won())
+            .fetch_one(&mut *tx)
+            .await?;
+
+            let dinner = menu.dinner(&line.menu).ok_or_else(|| missing("menu"))?;
+            for component in &dinner.components {
+                let custom = line
+                    .customizations
+                    .iter()
+                    .find(|c| c.component == component.code);
+                let per_dinner = custom.map_or(i64::from(component.default_quantity), |c| {
+                    i64::from(c.quantity.get())
+                });
+                let (component_id, ingredient_id) = *ids
+                    .component
+                    .get(&(line.menu.clone(), component.code.clone()))
+                    .ok_or_else(|| missing("customizations"))?;
+                if let Some(custom) = custom {
+                    let extra = per_dinner - i64::from(component.default_quantity);
+                    let delta = component.extra_unit_price.won() * extra.max(0);
+                    sqlx::query(
+                        "INSERT INTO order_item_customizations (order_item_id, component_id, quantity, price_delta) \
+                         VALUES ($1, $2, $3, $4)",
+                    )
+                    .bind(item_id)
+                    .bind(component_id)
+                    .bind(i32::from(custom.quantity.get()))
+                    .bind(delta)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                *needed.entry(ingredient_id).or_default() +=
+                    per_dinner * i64::from(line.quantity.get());
+            }
+        }
+        for (side, priced) in req.draft.side_dishes.iter().zip(&pricing.side_dishes) {
+            let (side_id, ingredient_id) = *ids
+                .side_dish
+                .get(&side.code)
+                .ok_or_else(|| missing("side_dishes"))?;
+            sqlx::query(
+                "INSERT INTO order_side_dishes (order_id, side_dish_id, quantity, unit_price, line_total) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(order_id)
+            .bind(side_id)
+            .bind(i32::from(side.quantity.get()))
+            .bind(priced.unit_price.won())
+            .bind(priced.line_total.won())
+            .execute(&mut *tx)
+            .await?;
+            *needed.entry(ingredient_id).or_default() += i64::from(side.quantity.get());
+        }
+
+        for (ingredient_id, quantity) in needed.into_iter().filter(|(_, q)| *q > 0) {
+            // Conditional decrement: the row lock serialises concurrent checkouts and the
+            // condition makes a shortfall visible as "no row updated".
+            let reserved = sqlx::query(
+                "UPDATE store_inventory SET quantity_on_hand = quantity_on_hand - $3 \
+                 WHERE store_id = $1 AND ingredient_id = $2 AND quantity_on_hand >= $3",
+            )
+            .bind(store_id)
+            .bind(ingredient_id)
+            .bind(quantity as i32)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if reserved == 0 {
+                tx.rollback().await?;
+                tracing::info!(
+                    store_id,
+                    ingredient_id,
+                    quantity,
+                    "not enough stock; order rolled back"
+                );
+                return Err(AppError::OutOfStock);
+            }
+            sqlx::query(
+                "INSERT INTO order_inventory_reservations (order_id, store_id, ingredient_id, quantity) \
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind(order_id)
+            .bind(store_id)
+            .bind(ingredient_id)
+            .bind(quantity as i32)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        tracing::info!(order_id, %order_number, final_price = pricing.final_price.won(), "order created");
+        Ok(CreatedOrder {
+            order_id,
+            order_number,
+            pricing,
+        })
+    }
+
+    /// Prices a draft without storing anything (the builder's live price).
+    pub async fn quote(
+        pool: &PgPool,
+        customer_id: Option<i64>,
+        draft: &crate::order::OrderDraft,
+    ) -> Result<(Menu, PricingBreakdown), AppError> {
+        let menu = load_menu(pool).await?;
+        let mut conn = pool.acquire().await?;
+        let pricing =
+            DiscountService::calculate_order_pricing(&mut conn, customer_id, &menu, draft).await?;
+        Ok((menu, pricing))
+    }
+
+    /// One order of one customer; someone else's order is simply not found.
+    pub async fn get_order(
+        pool: &PgPool,
+        customer_id: i64,
+        order_id: i64,
+    ) -> Result<OrderView, AppError> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            id: i64,
+            order_number: String,
+            store_name_ko: String,
+            store_name_en: String,
+            order_status: String,
+            payment_status: String,
+            source: String,
+            original_price: i64,
+            discount_amount: i64,
+            final_price: i64,
+            applied_discounts: serde_json::Value,
+            delivery_address: String,
+            recipient_name: String,
+            recipient_phone: String,
+            requested_delivery_at: Option<DateTime<Utc>>,
+            notes: Option<String>,
+            estimated_delivery_at: Option<DateTime<Utc>>,
+            created_at: DateTime<Utc>,
+        }
+        let row: Row = sqlx::query_as(
+            "SELECT o.id, o.order_number, s.name_ko AS store_name_ko, s.name_en AS store_name_en, \
+                    o.order_status, o.payment_status, o.source, o.original_price, o.discount_amount, \
+                    o.final_price, o.applied_discounts, o.delivery_address, o.recipient_name, \
+                    o.recipient_phone, o.requested_delivery_at, o.notes, o.estimated_delivery_at, o.created_at \
+             FROM orders o JOIN stores s ON s.id = o.store_id \
+             WHERE o.id = $1 AND o.customer_id = $2",
+        )
+        .bind(order_id)
+        .bind(customer_id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or_else(|| AppError::NotFound("주문을 찾을 수 없습니다".into()))?;
+
+        let items: Vec<OrderItemView> = sqlx::query_as(
+            "SELECT m.code AS menu, m.name_ko AS menu_name_ko, m.name_en AS menu_name_en, \
+                    st.code AS style, st.name_ko AS style_name_ko, st.name_en AS style_name_en, \
+                    i.quantity, i.unit_price, i.line_total, \
+                    coalesce((SELECT string_agg(ing.code || ' ×' || c.quantity, ', ' ORDER BY ing.code) \
+                              FROM order_item_customizations c \
+                              JOIN menu_components mc ON mc.id = c.component_id \
+                              JOIN ingredients ing ON ing.id = mc.ingredient_id \
+                              WHERE c.order_item_id = i.id), '') AS customizations, \
+                    CASE WHEN i.cake_size IS NULL THEN NULL \
+                         ELSE i.cake_size || ' / ' || i.cake_flavor || coalesce(' \"' || i.cake_lettering || '\"', '') END AS cake \
+             FROM order_items i JOIN menus m ON m.id = i.menu_id JOIN menu_styles st ON st.id = i.style_id \
+             WHERE i.order_id = $1 ORDER BY i.id",
+        )
+        .bind(order_id)
+        .fetch_all(pool)
+        .await?;
+        let side_dishes: Vec<OrderSideDishView> = sqlx::query_as(
+            "SELECT d.code, d.name_ko, d.name_en, s.quantity, s.line_total \
+             FROM order_side_dishes s JOIN side_dishes d ON d.id = s.side_dish_id \
+             WHERE s.order_id = $1 ORDER BY s.id",
+        )
+        .bind(order_id)
+        .fetch_all(pool)
+        .await?;
+        let discounts: Vec<AppliedDiscount> =
+            serde_json::from_value(row.applied_discounts).unwrap_or_default();
+        Ok(OrderView {
+            id: row.id,
+            order_number: row.order_number,
+            store_name_ko: row.store_name_ko,
+            store_name_en: row.store_name_en,
+            order_status: row.order_status,
+            payment_status: row.payment_status,
+            source: row.source,
+            items,
+            side_dishes,
+            discounts,
+            original_price: crate::money::Money(row.original_price),
+            discount_amount: crate::money::Money(row.discount_amount),
+            final_price: crate::money::Money(row.final_price),
+            delivery: DeliveryDetails {
+                address: row.delivery_address,
+                recipient: row.recipient_name,
+                phone: row.recipient_phone,
+                requested_at: row.requested_delivery_at.map(|t| t.to_rfc3339()),
+                notes: row.notes,
+            },
+            estimated_delivery_at: row.estimated_delivery_at,
+            created_at: row.created_at,
+        })
+    }
+
+    pub async fn list_orders(
+        pool: &PgPool,
+        customer_id: i64,
+    ) -> Result<Vec<OrderSummary>, AppError> {
+        Ok(sqlx::query_as(
+            "SELECT id, order_number, order_status, payment_status, final_price, created_at \
+             FROM orders WHERE customer_id = $1 ORDER BY created_at DESC, id DESC LIMIT 100",
+        )
+        .bind(customer_id)
+        .fetch_all(pool)
+        .await?)
+    }
+
+    /// Cancels pending orders left unpaid longer than `unpaid_for` and puts their reserved
+    /// stock back. `SKIP LOCKED` lets every server replica run this at once safely; an order
+    /// being paid right now is locked by the payment and skipped.
+    pub async fn expire_unpaid(
+        pool: &PgPool,
+        unpaid_for: Duration,
+        batch: i64,
+    ) -> Result<u64, AppError> {
+        let mut tx = pool.begin().await?;
+        let expired: Vec<i64> = sqlx::query_scalar(
+            "UPDATE orders SET order_status = 'cancelled' WHERE id IN ( \
+                SELECT id FROM orders \
+                WHERE order_status = 'pending' AND payment_status <> 'paid' \
+                  AND created_at < now() - make_interval(secs => $1) \
+                ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED) \
+             RETURNING id",
+        )
+        .bind(unpaid_for.as_secs_f64())
+        .bind(batch)
+        .fetch_all(&mut *tx)
+        .await?;
+        if expired.is_empty() {
+            return Ok(0);
+        }
+        // Release the reservations and return their units to the store in one statement.
+        sqlx::query(
+            "WITH released AS ( \
+                UPDATE order_inventory_reservations SET status = 'released' \
+                WHERE order_id = ANY($1) AND status = 'reserved' \
+                RETURNING store_id, ingredient_id, quantity), \
+             totals AS (SELECT store_id, ingredient_id, sum(quantity)::int AS quantity \
+                        FROM released GROUP BY store_id, ingredient_id) \
+             UPDATE store_inventory si SET quantity_on_hand = si.quantity_on_hand + t.quantity \
+             FROM totals t WHERE si.store_id = t.store_id AND si.ingredient_id = t.ingredient_id",
+        )
+        .bind(&expired)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        tracing::info!(
+            count = expired.len(),
+            "cancelled unpaid orders and released their stock"
+        );
+        Ok(expired.len() as u64)
+    }
+}
