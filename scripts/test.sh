@@ -22,14 +22,19 @@ step "clippy: browser side (hydrate, wasm32)"
 cargo clippy -p app -p frontend --features app/hydrate --target wasm32-unknown-unknown --all-targets -- -D warnings
 done_step
 
-# Test databases from earlier runs that were interrupted.
-for db in $(psql_admin -c "SELECT datname FROM pg_database WHERE datname LIKE 'mrdaebak\_t\_%'"); do
-  psql_admin -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null
-done
+# Each integration test makes its own database; drop them before (leftovers of interrupted
+# runs) and after.
+drop_test_databases() {
+  for db in $(psql_admin -c "SELECT datname FROM pg_database WHERE datname LIKE 'mrdaebak\_t\_%'"); do
+    psql_admin -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null
+  done
+}
+drop_test_databases
 
 step "Rust tests: app (ssr) and server (PostgreSQL + Redis)"
 cargo test -p app --features ssr
 cargo test -p server
+drop_test_databases
 done_step
 
 step "release build (cargo leptos build --release)"

@@ -168,9 +168,31 @@ pub struct DeliveryDetails {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderRequest {
     pub store: String,
-    #[serde(flatten)]
-    pub draft: OrderDraft,
+    // The draft's fields inline rather than `#[serde(flatten)]`: flatten hides the path of a bad
+    // field (`lines[0].quantity`) from the error message.
+    pub lines: Vec<LineDraft>,
+    #[serde(default)]
+    pub side_dishes: Vec<SideDishDraft>,
     pub delivery: DeliveryDetails,
+}
+
+impl OrderRequest {
+    pub fn new(store: String, draft: OrderDraft, delivery: DeliveryDetails) -> Self {
+        OrderRequest {
+            store,
+            lines: draft.lines,
+            side_dishes: draft.side_dishes,
+            delivery,
+        }
+    }
+
+    /// What is being ordered, for pricing.
+    pub fn draft(&self) -> OrderDraft {
+        OrderDraft {
+            lines: self.lines.clone(),
+            side_dishes: self.side_dishes.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

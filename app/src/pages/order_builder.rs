@@ -205,17 +205,17 @@ fn OrderForm(menu: Menu, stores: Vec<Store>, signed_in: bool) -> impl IntoView {
             return;
         };
         let request = CheckoutRequest {
-            order: OrderRequest {
-                store: store.get_untracked(),
+            order: OrderRequest::new(
+                store.get_untracked(),
                 draft,
-                delivery: DeliveryDetails {
+                DeliveryDetails {
                     address: address.get_untracked(),
                     recipient: recipient.get_untracked(),
                     phone: phone.get_untracked(),
                     requested_at: Some(requested_at.get_untracked()).filter(|s| !s.is_empty()),
                     notes: Some(notes.get_untracked()).filter(|s| !s.is_empty()),
                 },
-            },
+            ),
             payment: card.input(),
         };
         checkout.dispatch(Checkout {

@@ -11,6 +11,7 @@ pub use discount::DiscountService;
 pub use orders::OrderService;
 pub use payments::PaymentService;
 
+use sha2::Digest;
 use sqlx::PgPool;
 
 use crate::error::AppError;
@@ -18,6 +19,10 @@ use crate::order::{CheckoutRequest, OrderSource, PaymentReceipt};
 
 /// The GUI checkout, as the seed draws it: create the order (stock reserved, pending), then
 /// charge it. A decline keeps the order pending so the customer can pay again (2a).
+///
+/// With an idempotency key, the key is claimed before anything is created: a repeat of a
+/// finished checkout returns its first answer (the order and the charge happen once), a repeat
+/// while the first is still running gets 409, and the same key with another order gets 422.
 pub async fn checkout(
     pool: &PgPool,
     customer_id: i64,
@@ -33,14 +38,85 @@ pub async fn checkout(
             chrono::Datelike::month(&today),
         ),
     )?;
+    let Some(key) = idempotency_key else {
+        return create_and_pay(pool, customer_id, req).await;
+    };
+    if key.is_empty() || key.len() > 200 {
+        return Err(AppError::invalid("Idempotency-Key", "1–200자여야 합니다"));
+    }
+    let order_json = serde_json::to_string(&req.order).map_err(|_| AppError::Internal)?;
+    let request_hash = format!(
+        "checkout:{}",
+        hex::encode(sha2::Sha256::digest(order_json.as_bytes()))
+    );
+    let claimed = sqlx::query(
+        "INSERT INTO idempotency_keys (customer_id, key, request_hash) VALUES ($1, $2, $3) \
+         ON CONFLICT (customer_id, key) DO NOTHING",
+    )
+    .bind(customer_id)
+    .bind(key)
+    .bind(&request_hash)
+    .execute(pool)
+    .await?
+    .rows_affected()
+        == 1;
+    if !claimed {
+        let (stored_hash, body): (String, Option<serde_json::Value>) = sqlx::query_as(
+            "SELECT request_hash, response_body FROM idempotency_keys \
+             WHERE customer_id = $1 AND key = $2",
+        )
+        .bind(customer_id)
+        .bind(key)
+        .fetch_one(pool)
+        .await?;
+        if stored_hash != request_hash {
+            return Err(AppError::IdempotencyKeyReused);
+        }
+        return match body.and_then(|b| serde_json::from_value(b).ok()) {
+            Some(outcome) => outcome,
+            None => Err(AppError::Conflict(
+                "같은 주문이 이미 처리 중입니다. 잠시 후 확인해 주세요.".into(),
+            )),
+        };
+    }
+
+    let outcome = create_and_pay(pool, customer_id, req).await;
+    // Only answers that must not be repeated are kept: an order was created. Anything else
+    // (no stock, bad input, our own failure) frees the key so the customer can simply retry.
+    let keep = matches!(outcome, Ok(_) | Err(AppError::PaymentDeclined { .. }));
+    if keep {
+        let body = serde_json::to_value(&outcome).map_err(|_| AppError::Internal)?;
+        sqlx::query(
+            "UPDATE idempotency_keys SET response_status = $3, response_body = $4 \
+             WHERE customer_id = $1 AND key = $2",
+        )
+        .bind(customer_id)
+        .bind(key)
+        .bind(match &outcome {
+            Ok(_) => 200,
+            Err(e) => i32::from(e.status().as_u16()),
+        })
+        .bind(body)
+        .execute(pool)
+        .await?;
+    } else {
+        sqlx::query("DELETE FROM idempotency_keys WHERE customer_id = $1 AND key = $2")
+            .bind(customer_id)
+            .bind(key)
+            .execute(pool)
+            .await?;
+    }
+    outcome
+}
+
+async fn create_and_pay(
+    pool: &PgPool,
+    customer_id: i64,
+    req: &CheckoutRequest,
+) -> Result<PaymentReceipt, AppError> {
     let created =
         OrderService::create_order(pool, customer_id, &req.order, OrderSource::Gui).await?;
-    PaymentService::process_mock_payment(
-        pool,
-        customer_id,
-        created.order_id,
-        &req.payment,
-        idempotency_key,
-    )
-    .await
+    // The order is new and locked by nobody else: it needs no key of its own.
+    PaymentService::process_mock_payment(pool, customer_id, created.order_id, &req.payment, None)
+        .await
 }

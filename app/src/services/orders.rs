@@ -85,16 +85,16 @@ fn validate_delivery(d: &DeliveryDetails) -> Result<ValidDelivery, AppError> {
 
 /// Shape checks the pricing function does not make.
 fn validate_shape(req: &OrderRequest) -> Result<(), AppError> {
-    if req.draft.lines.is_empty() {
+    if req.lines.is_empty() {
         return Err(AppError::invalid("lines", "디너를 하나 이상 선택해 주세요"));
     }
-    if req.draft.lines.len() > MAX_LINES || req.draft.side_dishes.len() > MAX_LINES {
+    if req.lines.len() > MAX_LINES || req.side_dishes.len() > MAX_LINES {
         return Err(AppError::invalid(
             "lines",
             "한 주문에 최대 10줄까지 담을 수 있습니다",
         ));
     }
-    for line in &req.draft.lines {
+    for line in &req.lines {
         let mut seen = std::collections::HashSet::new();
         if !line
             .customizations
@@ -116,12 +116,7 @@ fn validate_shape(req: &OrderRequest) -> Result<(), AppError> {
         }
     }
     let mut seen = std::collections::HashSet::new();
-    if !req
-        .draft
-        .side_dishes
-        .iter()
-        .all(|s| seen.insert(s.code.as_str()))
-    {
+    if !req.side_dishes.iter().all(|s| seen.insert(s.code.as_str())) {
         return Err(AppError::invalid(
             "side_dishes",
             "같은 곁들임 메뉴가 두 번 지정되었습니다",
@@ -195,7 +190,7 @@ fn missing(field: &str) -> AppError {
 impl OrderService {
     /// Prices and stores an order with `payment_status = 'pending'`, reserving its ingredients
     /// from the store. One transaction: on any shortfall nothing is written (409, 2b).
-    #[tracing::instrument(skip(pool, req), fields(store = %req.store, lines = req.draft.lines.len()))]
+    #[tracing::instrument(skip(pool, req), fields(store = %req.store, lines = req.lines.len()))]
     pub async fn create_order(
         pool: &PgPool,
         customer_id: i64,
@@ -214,9 +209,13 @@ impl OrderService {
             .ok_or_else(|| {
                 AppError::invalid("store", format!("알 수 없는 매장입니다: '{}'", req.store))
             })?;
-        let pricing =
-            DiscountService::calculate_order_pricing(&mut tx, Some(customer_id), &menu, &req.draft)
-                .await?;
+        let pricing = DiscountService::calculate_order_pricing(
+            &mut tx,
+            Some(customer_id),
+            &menu,
+            &req.draft(),
+        )
+        .await?;
         let ids = load_ids(&mut tx).await?;
         let applied = serde_json::to_value(pricing.applied_discounts(&menu))
             .map_err(|_| AppError::Internal)?;
@@ -245,7 +244,7 @@ impl OrderService {
         // Ingredient id → units needed; a BTreeMap so every transaction locks stock rows in the
         // same order and two checkouts cannot deadlock.
         let mut needed: BTreeMap<i64, i64> = BTreeMap::new();
-        for (line, priced) in req.draft.lines.iter().zip(&pricing.lines) {
+        for (line, priced) in req.lines.iter().zip(&pricing.lines) {
             let menu_id = *ids.menu.get(&line.menu).ok_or_else(|| missing("menu"))?;
             let style_id = *ids
                 .style
@@ -301,7 +300,7 @@ impl OrderService {
                     per_dinner * i64::from(line.quantity.get());
             }
         }
-        for (side, priced) in req.draft.side_dishes.iter().zip(&pricing.side_dishes) {
+        for (side, priced) in req.side_dishes.iter().zip(&pricing.side_dishes) {
             let (side_id, ingredient_id) = *ids
                 .side_dish
                 .get(&side.code)

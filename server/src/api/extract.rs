@@ -28,16 +28,45 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
                 "application/json이어야 합니다",
             ))),
             Err(rejection) => {
-                // serde's message names the field and the problem, e.g. "order.lines[0].quantity:
-                // quantity must be between 1 and 10".
-                let detail = rejection.body_text();
-                let detail = detail
-                    .split_once(": ")
-                    .map_or(detail.as_str(), |(_, rest)| rest)
-                    .to_owned();
-                Err(ApiError(AppError::invalid("body", detail)))
+                let (field, message) = describe_json_error(&rejection.body_text());
+                Err(ApiError(AppError::invalid(&field, message)))
             }
         }
+    }
+}
+
+/// Splits axum's "Failed to deserialize …: order.lines[0].quantity: quantity must be between 1
+/// and 10, got 11 at line 1 column 80" into the field path and the problem.
+fn describe_json_error(text: &str) -> (String, String) {
+    let detail = text
+        .split_once("target type: ")
+        .map_or(text, |(_, rest)| rest);
+    match detail.split_once(": ") {
+        Some((path, message)) if !path.is_empty() && !path.contains(' ') => {
+            (path.to_owned(), message.to_owned())
+        }
+        _ => ("body".to_owned(), detail.to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::describe_json_error;
+
+    #[test]
+    fn names_the_field_of_a_bad_value() {
+        let (field, message) = describe_json_error(
+            "Failed to deserialize the JSON body into the target type: order.lines[0].quantity: \
+             quantity must be between 1 and 10, got 11 at line 1 column 80",
+        );
+        assert_eq!(field, "order.lines[0].quantity");
+        assert!(
+            message.starts_with("quantity must be between 1 and 10"),
+            "{message}"
+        );
+        let (field, _) =
+            describe_json_error("Failed to parse the request body as JSON: EOF while parsing");
+        assert_eq!(field, "body");
     }
 }
 
