@@ -49,27 +49,6 @@ fn describe_json_error(text: &str) -> (String, String) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::describe_json_error;
-
-    #[test]
-    fn names_the_field_of_a_bad_value() {
-        let (field, message) = describe_json_error(
-            "Failed to deserialize the JSON body into the target type: order.lines[0].quantity: \
-             quantity must be between 1 and 10, got 11 at line 1 column 80",
-        );
-        assert_eq!(field, "order.lines[0].quantity");
-        assert!(
-            message.starts_with("quantity must be between 1 and 10"),
-            "{message}"
-        );
-        let (field, _) =
-            describe_json_error("Failed to parse the request body as JSON: EOF while parsing");
-        assert_eq!(field, "body");
-    }
-}
-
 /// The customer of the session cookie; 401 without one.
 pub struct AuthCustomer(pub Customer);
 
@@ -104,5 +83,26 @@ pub fn idempotency_key(parts: &axum::http::HeaderMap) -> Result<Option<String>, 
                 "ASCII 문자여야 합니다",
             ))
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::describe_json_error;
+
+    #[test]
+    fn names_the_field_of_a_bad_value() {
+        let (field, message) = describe_json_error(
+            "Failed to deserialize the JSON body into the target type: order.lines[0].quantity: \
+             quantity must be between 1 and 10, got 11 at line 1 column 80",
+        );
+        assert_eq!(field, "order.lines[0].quantity");
+        assert!(
+            message.starts_with("quantity must be between 1 and 10"),
+            "{message}"
+        );
+        let (field, _) =
+            describe_json_error("Failed to parse the request body as JSON: EOF while parsing");
+        assert_eq!(field, "body");
     }
 }
