@@ -82,7 +82,6 @@ pub mod ssr {
     use crate::account::Customer;
     use crate::error::AppError;
     use crate::services::auth::{token_from_cookie_header, AuthService};
-    use crate::ssr::AppContext;
     use leptos::prelude::*;
 
     /// The session token of the request being served.
@@ -96,7 +95,7 @@ pub mod ssr {
         let Some(token) = request_token() else {
             return Ok(None);
         };
-        let ctx = expect_context::<AppContext>();
+        let ctx = crate::ssr::app_context()?;
         AuthService::customer_for_token(&ctx.pool, &token).await
     }
 
@@ -106,7 +105,8 @@ pub mod ssr {
 
     pub fn set_cookie(value: &str) -> Result<(), AppError> {
         let value = http::HeaderValue::from_str(value).map_err(|_| AppError::Internal)?;
-        expect_context::<leptos_axum::ResponseOptions>()
+        use_context::<leptos_axum::ResponseOptions>()
+            .ok_or(AppError::Internal)?
             .append_header(http::header::SET_COOKIE, value);
         Ok(())
     }
@@ -122,7 +122,7 @@ pub async fn signup(
     crate::error::with_status(
         async move {
             use crate::services::auth::{session_cookie, AuthService};
-            let ctx = expect_context::<crate::ssr::AppContext>();
+            let ctx = crate::ssr::app_context()?;
             let req = SignupRequest {
                 email,
                 password,
@@ -142,7 +142,7 @@ pub async fn login(email: String, password: String) -> Result<Customer, AppError
     crate::error::with_status(
         async move {
             use crate::services::auth::{session_cookie, AuthService};
-            let ctx = expect_context::<crate::ssr::AppContext>();
+            let ctx = crate::ssr::app_context()?;
             let (customer, token) = AuthService::login(&ctx.pool, &email, &password).await?;
             ssr::set_cookie(&session_cookie(&token))?;
             Ok(customer)
@@ -156,7 +156,7 @@ pub async fn logout() -> Result<(), AppError> {
     crate::error::with_status(
         async move {
             use crate::services::auth::{clear_session_cookie, AuthService};
-            let ctx = expect_context::<crate::ssr::AppContext>();
+            let ctx = crate::ssr::app_context()?;
             if let Some(token) = ssr::request_token() {
                 AuthService::logout(&ctx.pool, &token).await?;
             }

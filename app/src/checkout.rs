@@ -33,7 +33,7 @@ pub struct Store {
 pub async fn list_stores() -> Result<Vec<Store>, AppError> {
     crate::error::with_status(
         async move {
-            let ctx = expect_context::<crate::ssr::AppContext>();
+            let ctx = crate::ssr::app_context()?;
             Ok(sqlx::query_as(
                 "SELECT code, name_ko, name_en, address FROM stores WHERE active ORDER BY id",
             )
@@ -50,7 +50,7 @@ pub async fn quote_order(draft: OrderDraft) -> Result<Quote, AppError> {
     crate::error::with_status(
         async move {
             use crate::services::OrderService;
-            let ctx = expect_context::<crate::ssr::AppContext>();
+            let ctx = crate::ssr::app_context()?;
             let customer = crate::account::ssr::current_customer().await?;
             let (menu, pricing) =
                 OrderService::quote(&ctx.pool, customer.map(|c| c.id), &draft).await?;
@@ -68,7 +68,7 @@ pub async fn checkout(
 ) -> Result<PaymentReceipt, AppError> {
     crate::error::with_status(
         async move {
-            let ctx = expect_context::<crate::ssr::AppContext>();
+            let ctx = crate::ssr::app_context()?;
             let customer = crate::account::ssr::require_customer().await?;
             crate::services::checkout(&ctx.pool, customer.id, &request, idempotency_key.as_deref())
                 .await
@@ -84,7 +84,7 @@ pub async fn create_order(order: OrderRequest) -> Result<CreatedOrder, AppError>
         async move {
             use crate::order::OrderSource;
             use crate::services::OrderService;
-            let ctx = expect_context::<crate::ssr::AppContext>();
+            let ctx = crate::ssr::app_context()?;
             let customer = crate::account::ssr::require_customer().await?;
             OrderService::create_order(&ctx.pool, customer.id, &order, OrderSource::Gui).await
         }
@@ -101,7 +101,7 @@ pub async fn pay_order(
     crate::error::with_status(
         async move {
             use crate::services::PaymentService;
-            let ctx = expect_context::<crate::ssr::AppContext>();
+            let ctx = crate::ssr::app_context()?;
             let customer = crate::account::ssr::require_customer().await?;
             PaymentService::process_mock_payment(
                 &ctx.pool,
@@ -121,7 +121,7 @@ pub async fn get_order(order_id: i64) -> Result<OrderView, AppError> {
     crate::error::with_status(
         async move {
             use crate::services::OrderService;
-            let ctx = expect_context::<crate::ssr::AppContext>();
+            let ctx = crate::ssr::app_context()?;
             let customer = crate::account::ssr::require_customer().await?;
             OrderService::get_order(&ctx.pool, customer.id, order_id).await
         }
@@ -134,7 +134,7 @@ pub async fn my_orders() -> Result<Vec<OrderSummary>, AppError> {
     crate::error::with_status(
         async move {
             use crate::services::OrderService;
-            let ctx = expect_context::<crate::ssr::AppContext>();
+            let ctx = crate::ssr::app_context()?;
             let customer = crate::account::ssr::require_customer().await?;
             OrderService::list_orders(&ctx.pool, customer.id).await
         }

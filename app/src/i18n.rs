@@ -122,7 +122,8 @@ pub async fn set_language(lang: String) -> Result<Lang, AppError> {
                 lang.code()
             );
             let value = http::HeaderValue::from_str(&cookie).map_err(|_| AppError::Internal)?;
-            expect_context::<leptos_axum::ResponseOptions>()
+            use_context::<leptos_axum::ResponseOptions>()
+                .ok_or(AppError::Internal)?
                 .append_header(http::header::SET_COOKIE, value);
             Ok(lang)
         }

@@ -128,7 +128,7 @@ impl Component {
 pub async fn get_menu() -> Result<Menu, AppError> {
     crate::error::with_status(
         async move {
-            let ctx = expect_context::<crate::ssr::AppContext>();
+            let ctx = crate::ssr::app_context()?;
             ssr::load_menu(&ctx.pool).await
         }
         .await,

@@ -14,6 +14,15 @@ pub struct AppContext {
     pub redis: RedisHandle,
 }
 
+/// The server's context, from inside a server function or a page being rendered. An error, not
+/// a panic, if a route forgot to provide it: a panic inside a render task hangs the response.
+pub fn app_context() -> Result<AppContext, crate::error::AppError> {
+    leptos::prelude::use_context::<AppContext>().ok_or_else(|| {
+        tracing::error!("AppContext is not provided on this route");
+        crate::error::AppError::Internal
+    })
+}
+
 /// One Redis connection for the whole process, made on first use so the server can start (and
 /// report itself degraded on /healthz) while Redis is down. Once made, the manager reconnects
 /// by itself.

@@ -10,7 +10,8 @@ use sqlx::PgPool;
 pub async fn expire_unpaid_orders(pool: PgPool, unpaid_for: Duration, every: Duration) {
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
+    // Ends when the pool is closed at shutdown.
+    while !pool.is_closed() {
         tick.tick().await;
         if let Err(err) = OrderService::expire_unpaid(&pool, unpaid_for, 500).await {
             tracing::warn!(error = %err, "expiring unpaid orders failed; retrying next tick");

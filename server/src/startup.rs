@@ -45,6 +45,8 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     addr: SocketAddr,
+    pool: PgPool,
+    background: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -75,15 +77,15 @@ impl Application {
         // Check often enough that an order never outlives its timeout by much.
         let every = (config.unpaid_order_timeout / 4)
             .clamp(Duration::from_secs(1), Duration::from_secs(30));
-        tokio::spawn(crate::jobs::expire_unpaid_orders(
+        let background = vec![tokio::spawn(crate::jobs::expire_unpaid_orders(
             pool.clone(),
             config.unpaid_order_timeout,
             every,
-        ));
+        ))];
 
         let state = AppState {
             leptos_options,
-            pool,
+            pool: pool.clone(),
             redis,
         };
         let router = router(state);
@@ -101,6 +103,8 @@ impl Application {
             listener,
             router,
             addr,
+            pool,
+            background,
         })
     }
 
@@ -109,14 +113,25 @@ impl Application {
         self.addr
     }
 
-    /// Serves until `shutdown` resolves, then lets in-flight requests finish.
+    /// The server's database pool (closing it stops the server's database work).
+    pub fn pool(&self) -> PgPool {
+        self.pool.clone()
+    }
+
+    /// Serves until `shutdown` resolves, lets in-flight requests finish, then stops the
+    /// background jobs and closes the database pool.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router)
+        let served = axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)
-            .await
+            .await;
+        for job in self.background {
+            job.abort();
+        }
+        self.pool.close().await;
+        served
     }
 }
 
@@ -130,10 +145,22 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(context.clone()),
+            {
+                let context = context.clone();
+                move || provide_context(context.clone())
+            },
             move || shell(options.clone()),
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        // The 404 page renders the whole app (header, account link), so it needs the same
+        // context as every other page.
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(move || provide_context(context.clone()), shell))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            dinner_not_found,
+        ))
         .layer(CompressionLayer::new())
         .layer(
             // One INFO line per request (method, path, status, latency); bodies are never logged.
@@ -142,6 +169,34 @@ pub fn router(state: AppState) -> Router {
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
         .with_state(state)
+}
+
+/// `/menu/{code}` for a dinner that does not exist answers 404 (the page says so too).
+async fn dinner_not_found(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let code = req
+        .uri()
+        .path()
+        .strip_prefix("/menu/")
+        .filter(|c| !c.is_empty() && !c.contains('/'))
+        .map(str::to_owned);
+    let mut res = next.run(req).await;
+    if let Some(code) = code {
+        let exists = sqlx::query_scalar::<_, bool>(
+            "SELECT EXISTS (SELECT 1 FROM menus WHERE code = $1 AND active)",
+        )
+        .bind(&code)
+        .fetch_one(&state.pool)
+        .await
+        .unwrap_or(true);
+        if !exists && res.status() == axum::http::StatusCode::OK {
+            *res.status_mut() = axum::http::StatusCode::NOT_FOUND;
+        }
+    }
+    res
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

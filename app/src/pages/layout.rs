@@ -31,17 +31,10 @@ pub fn Header() -> impl IntoView {
     }
 }
 
-/// Sets the HTTP status of the page being rendered on the server; a no-op in the browser.
-pub fn set_page_status(_status: http::StatusCode) {
-    #[cfg(feature = "ssr")]
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(_status);
-    }
-}
-
 #[component]
 pub fn NotFound() -> impl IntoView {
-    set_page_status(http::StatusCode::NOT_FOUND);
+    // The 404 status itself is set by the server (fallback handler, dinner route check):
+    // setting it from inside a render was seen to stall responses now and then.
     let lang = use_lang();
     view! {
         <section class="not-found" data-testid="not-found">
@@ -53,7 +46,6 @@ pub fn NotFound() -> impl IntoView {
 
 #[component]
 pub fn ErrorMessage(error: AppError) -> impl IntoView {
-    set_page_status(error.status());
     view! {
         <p class="error" role="alert" data-testid="error" data-code=error.code()>
             {error.to_string()}

@@ -6,7 +6,7 @@ mod home;
 mod layout;
 mod menu;
 mod order_builder;
-mod orders;
+pub mod orders;
 mod payment;
 
 pub use auth::{AccountPage, LoginPage, SignupPage};

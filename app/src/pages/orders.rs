@@ -33,17 +33,22 @@ fn format_time(t: &chrono::DateTime<chrono::Utc>) -> String {
     }
 }
 
-#[component]
-pub fn OrderPage() -> impl IntoView {
-    let lang = use_lang();
+/// The `:id` of `/orders/:id…` as a reactive value (0, which matches no order, if it is not a number).
+pub fn order_id_param() -> impl Fn() -> i64 + Copy + Send + Sync + 'static {
     let params = use_params_map();
-    let order_id = move || {
+    move || {
         params
             .read()
             .get("id")
             .and_then(|s| s.parse::<i64>().ok())
             .unwrap_or(0)
-    };
+    }
+}
+
+#[component]
+pub fn OrderPage() -> impl IntoView {
+    let lang = use_lang();
+    let order_id = order_id_param();
     let order = Resource::new(order_id, get_order);
     view! {
         <Transition fallback=|| view! { <p class="loading">"…"</p> }>

@@ -3,10 +3,11 @@
 
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::checkout::{get_order, PayOrder};
 use crate::i18n::use_lang;
+use crate::pages::orders::order_id_param;
 use crate::pages::ErrorMessage;
 use crate::payment::CardInput;
 
@@ -99,14 +100,7 @@ pub fn CardFields(card: CardState) -> impl IntoView {
 #[component]
 pub fn PaymentPage() -> impl IntoView {
     let lang = use_lang();
-    let params = use_params_map();
-    let order_id = move || {
-        params
-            .read()
-            .get("id")
-            .and_then(|s| s.parse::<i64>().ok())
-            .unwrap_or(0)
-    };
+    let order_id = order_id_param();
     let declined = use_query_map().read_untracked().get("declined").is_some();
     let order = Resource::new(order_id, get_order);
     let card = CardState::new();

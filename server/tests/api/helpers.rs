@@ -49,6 +49,23 @@ pub struct TestApp {
     pub address: String,
     pub pool: PgPool,
     pub client: reqwest::Client,
+    /// Stops the server (and closes its pool) when the last clone is dropped.
+    _server: std::sync::Arc<StopOnDrop>,
+}
+
+/// The running server of one test: aborted, and its database connections closed, when the
+/// test's `TestApp` goes away (PostgreSQL allows only so many connections).
+struct StopOnDrop {
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    pool: PgPool,
+}
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.server.abort();
+        let pool = self.pool.clone();
+        server_runtime().spawn(async move { pool.close().await });
+    }
 }
 
 impl TestApp {
@@ -59,6 +76,17 @@ impl TestApp {
 
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
+}
+
+fn server_runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("server runtime")
+    })
 }
 
 /// Starts the app; `tweak` may change the configuration first (e.g. point Redis elsewhere).
@@ -74,11 +102,24 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     })
     .expect("test configuration");
     tweak(&mut config);
-    let app = Application::build(&config)
+    // The server lives on one long-lived multi-threaded runtime shared by all tests, as in
+    // production, instead of on the test's own single-threaded runtime that ends with the test.
+    let (addr, server_pool, server) = server_runtime()
+        .spawn(async move {
+            let app = Application::build(&config)
+                .await
+                .expect("application starts");
+            let addr = app.addr();
+            let pool = app.pool();
+            (
+                addr,
+                pool,
+                tokio::spawn(app.run_until(std::future::pending())),
+            )
+        })
         .await
-        .expect("application starts");
-    let address = format!("http://{}", app.addr());
-    tokio::spawn(app.run_until(std::future::pending()));
+        .expect("application task");
+    let address = format!("http://{addr}");
     let pool = server::startup::connect_pool(&database_url)
         .await
         .expect("connect to test database");
@@ -87,8 +128,14 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
         pool,
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            // A hung response fails its test instead of stalling the whole suite.
+            .timeout(std::time::Duration::from_secs(60))
             .build()
             .expect("http client"),
+        _server: std::sync::Arc::new(StopOnDrop {
+            server,
+            pool: server_pool,
+        }),
     }
 }
 
