@@ -19,7 +19,7 @@ pub mod ssr;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Html, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, SsrMode};
 
 use crate::i18n::{initial_lang, use_lang};
 use crate::pages::auth::provide_auth;
@@ -65,7 +65,8 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <NotFound /> }>
                     <Route path=path!("/") view=HomePage />
                     <Route path=path!("/menu") view=MenuPage />
-                    <Route path=path!("/menu/:code") view=DinnerPage />
+                    // In order, so the detail is in the HTML itself and readable without JavaScript.
+                    <Route path=path!("/menu/:code") view=DinnerPage ssr=SsrMode::InOrder />
                     <Route path=path!("/signup") view=SignupPage />
                     <Route path=path!("/login") view=LoginPage />
                     <Route path=path!("/account") view=AccountPage />
