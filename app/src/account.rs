@@ -82,6 +82,7 @@ pub mod ssr {
     use crate::account::Customer;
     use crate::error::AppError;
     use crate::services::auth::{token_from_cookie_header, AuthService};
+    use crate::ssr::AppContext;
     use leptos::prelude::*;
 
     /// The session token of the request being served.
@@ -99,8 +100,15 @@ pub mod ssr {
         AuthService::customer_for_token(&ctx.pool, &token).await
     }
 
-    pub async fn require_customer() -> Result<Customer, AppError> {
-        current_customer().await?.ok_or(AppError::Unauthorized)
+    /// The server context and the signed-in customer, or 401: what every customer-only
+    /// server function starts with.
+    pub async fn signed_in() -> Result<(AppContext, Customer), AppError> {
+        let ctx = crate::ssr::app_context()?;
+        let token = request_token().ok_or(AppError::Unauthorized)?;
+        let customer = AuthService::customer_for_token(&ctx.pool, &token)
+            .await?
+            .ok_or(AppError::Unauthorized)?;
+        Ok((ctx, customer))
     }
 
     pub fn set_cookie(value: &str) -> Result<(), AppError> {

@@ -68,8 +68,7 @@ pub async fn checkout(
 ) -> Result<PaymentReceipt, AppError> {
     crate::error::with_status(
         async move {
-            let ctx = crate::ssr::app_context()?;
-            let customer = crate::account::ssr::require_customer().await?;
+            let (ctx, customer) = crate::account::ssr::signed_in().await?;
             crate::services::checkout(&ctx.pool, customer.id, &request, idempotency_key.as_deref())
                 .await
         }
@@ -84,8 +83,7 @@ pub async fn create_order(order: OrderRequest) -> Result<CreatedOrder, AppError>
         async move {
             use crate::order::OrderSource;
             use crate::services::OrderService;
-            let ctx = crate::ssr::app_context()?;
-            let customer = crate::account::ssr::require_customer().await?;
+            let (ctx, customer) = crate::account::ssr::signed_in().await?;
             OrderService::create_order(&ctx.pool, customer.id, &order, OrderSource::Gui).await
         }
         .await,
@@ -101,8 +99,7 @@ pub async fn pay_order(
     crate::error::with_status(
         async move {
             use crate::services::PaymentService;
-            let ctx = crate::ssr::app_context()?;
-            let customer = crate::account::ssr::require_customer().await?;
+            let (ctx, customer) = crate::account::ssr::signed_in().await?;
             PaymentService::process_mock_payment(
                 &ctx.pool,
                 customer.id,
@@ -121,8 +118,7 @@ pub async fn get_order(order_id: i64) -> Result<OrderView, AppError> {
     crate::error::with_status(
         async move {
             use crate::services::OrderService;
-            let ctx = crate::ssr::app_context()?;
-            let customer = crate::account::ssr::require_customer().await?;
+            let (ctx, customer) = crate::account::ssr::signed_in().await?;
             OrderService::get_order(&ctx.pool, customer.id, order_id).await
         }
         .await,
@@ -134,8 +130,7 @@ pub async fn my_orders() -> Result<Vec<OrderSummary>, AppError> {
     crate::error::with_status(
         async move {
             use crate::services::OrderService;
-            let ctx = crate::ssr::app_context()?;
-            let customer = crate::account::ssr::require_customer().await?;
+            let (ctx, customer) = crate::account::ssr::signed_in().await?;
             OrderService::list_orders(&ctx.pool, customer.id).await
         }
         .await,
