@@ -15,6 +15,15 @@ command -v npm >/dev/null || need_apt+=(npm)
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 command -v psql >/dev/null || need_apt+=(postgresql-client)
 command -v redis-cli >/dev/null || need_apt+=(redis-tools)
+# The ai-worker builds llama.cpp and whisper.cpp (cmake, bindgen's libclang) and decodes Opus
+# with libopus; the voice tests make their recordings with espeak-ng, sox and ffmpeg.
+command -v cmake >/dev/null || need_apt+=(cmake)
+command -v clang >/dev/null || need_apt+=(clang)
+[ -n "$(ls /usr/lib/llvm-*/lib/libclang.so 2>/dev/null)" ] || need_apt+=(libclang-dev)
+[ -f /usr/include/opus/opus.h ] || need_apt+=(libopus-dev)
+command -v espeak-ng >/dev/null || need_apt+=(espeak-ng)
+command -v sox >/dev/null || need_apt+=(sox)
+command -v ffmpeg >/dev/null || need_apt+=(ffmpeg)
 if [ "${#need_apt[@]}" -gt 0 ]; then apt_install "${need_apt[@]}"; fi
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then

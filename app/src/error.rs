@@ -32,6 +32,29 @@ pub enum AppError {
     Conflict(String),
     #[error("Idempotency-Key: 이 키는 다른 요청에 이미 사용되었습니다.")]
     IdempotencyKeyReused,
+    /// 4a: the audio held no speech the recogniser could read.
+    #[error("음성을 인식할 수 없습니다. 다시 시도해 주세요.")]
+    SpeechNotRecognized,
+    /// 4b: the AI did not understand the order well enough (confidence < 0.7); the page offers
+    /// the GUI. `question` is the AI's clarifying question, `session_id` the voice session to
+    /// answer it in.
+    #[error("주문 내용을 이해할 수 없습니다. 다시 말씀해 주세요.")]
+    OrderNotUnderstood {
+        session_id: String,
+        question: Option<String>,
+    },
+    /// The AI worker did not answer in time; the GUI still works.
+    #[error("AI 응답이 지연되고 있습니다. 잠시 후 다시 시도하시거나 화면에서 직접 주문해 주세요.")]
+    AiTimeout,
+    /// The AI queue (Redis) cannot be reached.
+    #[error("음성 주문을 지금 사용할 수 없습니다. 잠시 후 다시 시도하시거나 화면에서 직접 주문해 주세요.")]
+    AiUnavailable,
+    /// An upload that is not audio in a format we accept.
+    #[error("{field}: {message}")]
+    UnsupportedMediaType { field: String, message: String },
+    /// An upload over the size limit.
+    #[error("{field}: 파일이 너무 큽니다. 최대 {}MB까지 보낼 수 있습니다.", .limit_bytes / (1024 * 1024))]
+    PayloadTooLarge { field: String, limit_bytes: u64 },
     /// Something went wrong on our side; details are in the server log, never in the response.
     #[error("일시적인 오류가 발생했습니다. 잠시 후 다시 시도해 주세요.")]
     Internal,
@@ -51,6 +74,12 @@ impl AppError {
             AppError::OutOfStock => "out_of_stock",
             AppError::Conflict(_) => "conflict",
             AppError::IdempotencyKeyReused => "idempotency_key_reused",
+            AppError::SpeechNotRecognized => "speech_not_recognized",
+            AppError::OrderNotUnderstood { .. } => "order_not_understood",
+            AppError::AiTimeout => "ai_timeout",
+            AppError::AiUnavailable => "ai_unavailable",
+            AppError::UnsupportedMediaType { .. } => "unsupported_media_type",
+            AppError::PayloadTooLarge { .. } => "payload_too_large",
             AppError::Internal => "internal",
             AppError::Transport(_) => "transport",
         }
@@ -64,7 +93,13 @@ impl AppError {
             AppError::Unauthorized | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
             AppError::PaymentDeclined { .. } => StatusCode::PAYMENT_REQUIRED,
             AppError::OutOfStock | AppError::Conflict(_) => StatusCode::CONFLICT,
-            AppError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::IdempotencyKeyReused
+            | AppError::SpeechNotRecognized
+            | AppError::OrderNotUnderstood { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::AiTimeout => StatusCode::GATEWAY_TIMEOUT,
+            AppError::AiUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             AppError::Transport(_) => StatusCode::BAD_GATEWAY,
         }
@@ -82,7 +117,9 @@ impl AppError {
     /// The request field at fault, if the error is about one.
     pub fn field(&self) -> Option<&str> {
         match self {
-            AppError::InvalidInput { field, .. } => Some(field),
+            AppError::InvalidInput { field, .. }
+            | AppError::UnsupportedMediaType { field, .. }
+            | AppError::PayloadTooLarge { field, .. } => Some(field),
             _ => None,
         }
     }
@@ -141,4 +178,68 @@ pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
         }
     }
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn voice_errors_have_stable_codes_and_statuses() {
+        let cases = [
+            (AppError::SpeechNotRecognized, "speech_not_recognized", 422),
+            (
+                AppError::OrderNotUnderstood {
+                    session_id: "s".into(),
+                    question: None,
+                },
+                "order_not_understood",
+                422,
+            ),
+            (AppError::AiTimeout, "ai_timeout", 504),
+            (AppError::AiUnavailable, "ai_unavailable", 503),
+            (
+                AppError::UnsupportedMediaType {
+                    field: "audio".into(),
+                    message: "x".into(),
+                },
+                "unsupported_media_type",
+                415,
+            ),
+            (
+                AppError::PayloadTooLarge {
+                    field: "audio".into(),
+                    limit_bytes: 10 * 1024 * 1024,
+                },
+                "payload_too_large",
+                413,
+            ),
+        ];
+        for (err, code, status) in cases {
+            assert_eq!(err.code(), code);
+            assert_eq!(err.status().as_u16(), status, "{code}");
+        }
+    }
+
+    #[test]
+    fn voice_messages_follow_design_section_8() {
+        assert_eq!(
+            AppError::SpeechNotRecognized.to_string(),
+            "음성을 인식할 수 없습니다. 다시 시도해 주세요."
+        );
+        let err = AppError::OrderNotUnderstood {
+            session_id: "s".into(),
+            question: Some("어떤 디너를 원하세요?".into()),
+        };
+        assert_eq!(
+            err.to_string(),
+            "주문 내용을 이해할 수 없습니다. 다시 말씀해 주세요."
+        );
+        let err = AppError::PayloadTooLarge {
+            field: "audio".into(),
+            limit_bytes: 10 * 1024 * 1024,
+        };
+        assert!(err.to_string().contains("10MB"), "{err}");
+        assert_eq!(err.field(), Some("audio"));
+    }
 }

@@ -15,6 +15,7 @@ pub mod pricing;
 pub mod services;
 #[cfg(feature = "ssr")]
 pub mod ssr;
+pub mod voice;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Html, MetaTags, Stylesheet, Title};

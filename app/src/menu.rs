@@ -83,6 +83,55 @@ impl Menu {
     pub fn dinner(&self, code: &str) -> Option<&Dinner> {
         self.dinners.iter().find(|d| d.code == code)
     }
+
+    /// The slice of the menu the AI worker needs (codes, names, prices), projected from the
+    /// live menu for every voice job so the worker never sees a stale one.
+    pub fn catalog(&self) -> ai_protocol::MenuCatalog {
+        use ai_protocol::{MenuCatalog, MenuComponent, MenuDinner, MenuSideDish, MenuStyle};
+        MenuCatalog {
+            dinners: self
+                .dinners
+                .iter()
+                .map(|d| MenuDinner {
+                    code: d.code.clone(),
+                    name_ko: d.name_ko.clone(),
+                    name_en: d.name_en.clone(),
+                    base_price: d.base_price.won(),
+                    styles: d
+                        .styles
+                        .iter()
+                        .map(|s| MenuStyle {
+                            code: s.code.clone(),
+                            name_ko: s.name_ko.clone(),
+                            name_en: s.name_en.clone(),
+                            surcharge: s.surcharge.won(),
+                        })
+                        .collect(),
+                    components: d
+                        .components
+                        .iter()
+                        .map(|c| MenuComponent {
+                            code: c.code.clone(),
+                            name_ko: c.name_ko.clone(),
+                            name_en: c.name_en.clone(),
+                            // Never negative (a CHECK in the schema); 0 if it ever were.
+                            default_quantity: u32::try_from(c.default_quantity).unwrap_or(0),
+                        })
+                        .collect(),
+                })
+                .collect(),
+            side_dishes: self
+                .side_dishes
+                .iter()
+                .map(|s| MenuSideDish {
+                    code: s.code.clone(),
+                    name_ko: s.name_ko.clone(),
+                    name_en: s.name_en.clone(),
+                    price: s.price.won(),
+                })
+                .collect(),
+        }
+    }
 }
 
 /// Something with a Korean and an English name.

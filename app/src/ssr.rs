@@ -12,6 +12,8 @@ use tokio::sync::OnceCell;
 pub struct AppContext {
     pub pool: PgPool,
     pub redis: RedisHandle,
+    /// The AI worker queues (voice ordering).
+    pub ai: crate::services::ai::AiClient,
 }
 
 /// The server's context, from inside a server function or a page being rendered. An error, not
@@ -54,6 +56,16 @@ impl RedisHandle {
             connection: Arc::new(OnceCell::new()),
             timeout,
         })
+    }
+
+    /// The client the handle was opened with, for connections that cannot be shared (pub/sub).
+    pub fn client(&self) -> &redis::Client {
+        &self.client
+    }
+
+    /// How long a connection or a single command may take.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
     }
 
     /// The shared connection, connecting first if no connection was made yet.

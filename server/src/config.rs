@@ -21,6 +21,12 @@ pub struct Config {
     pub redis_timeout: Duration,
     /// A pending order unpaid this long is cancelled and its stock released.
     pub unpaid_order_timeout: Duration,
+    /// How long a voice request waits for the AI worker before answering 504.
+    pub ai_timeout: Duration,
+    /// The Redis list speech-to-text jobs are pushed onto (the worker's `--stt-queue`).
+    pub ai_stt_queue: String,
+    /// The Redis list order-understanding jobs are pushed onto (the worker's `--llm-queue`).
+    pub ai_llm_queue: String,
 }
 
 // Debug hides credentials that URLs may carry.
@@ -30,12 +36,16 @@ impl std::fmt::Debug for Config {
             .field("listen_addr", &self.listen_addr)
             .field("log_filter", &self.log_filter)
             .field("db_max_connections", &self.db_max_connections)
+            .field("ai_timeout", &self.ai_timeout)
+            .field("ai_stt_queue", &self.ai_stt_queue)
+            .field("ai_llm_queue", &self.ai_llm_queue)
             .finish_non_exhaustive()
     }
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/mrdaebak";
 pub const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:6379";
+pub const DEFAULT_AI_TIMEOUT_SECS: u64 = 30;
 
 impl Config {
     /// Reads `.env` if present, then the process environment.
@@ -49,6 +59,18 @@ impl Config {
         let listen = get("LISTEN_ADDR")
             .or_else(|| get("LEPTOS_SITE_ADDR"))
             .unwrap_or_else(|| "127.0.0.1:3000".to_owned());
+        let ai_timeout_secs = match get("AI_TIMEOUT_SECS") {
+            None => DEFAULT_AI_TIMEOUT_SECS,
+            Some(v) => match parse::<u64>("AI_TIMEOUT_SECS", &v)? {
+                0 => {
+                    return Err(ConfigError::Invalid {
+                        name: "AI_TIMEOUT_SECS",
+                        message: "\"0\": must be at least 1".into(),
+                    })
+                }
+                secs => secs,
+            },
+        };
         Ok(Config {
             database_url: get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
             redis_url: get("REDIS_URL").unwrap_or_else(|| DEFAULT_REDIS_URL.to_owned()),
@@ -71,7 +93,26 @@ impl Config {
                     .transpose()?
                     .unwrap_or(15 * 60),
             ),
+            ai_timeout: Duration::from_secs(ai_timeout_secs),
+            ai_stt_queue: queue_name(&get, "AI_STT_QUEUE", ai_protocol::STT_QUEUE)?,
+            ai_llm_queue: queue_name(&get, "AI_LLM_QUEUE", ai_protocol::LLM_QUEUE)?,
         })
+    }
+}
+
+/// A queue name from the environment, or the protocol's default.
+fn queue_name(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: &str,
+) -> Result<String, ConfigError> {
+    match get(name).map(|v| v.trim().to_owned()) {
+        None => Ok(default.to_owned()),
+        Some(v) if v.is_empty() || v.contains(char::is_whitespace) => Err(ConfigError::Invalid {
+            name,
+            message: format!("{v:?}: a queue name must be non-empty without spaces"),
+        }),
+        Some(v) => Ok(v),
     }
 }
 
@@ -107,6 +148,32 @@ mod tests {
         assert_eq!(c.listen_addr.to_string(), "127.0.0.1:3000");
         assert_eq!(c.db_max_connections, 20);
         assert_eq!(c.unpaid_order_timeout, Duration::from_secs(900));
+        assert_eq!(c.ai_timeout, Duration::from_secs(30));
+        assert_eq!(c.ai_stt_queue, "ai:queue:stt");
+        assert_eq!(c.ai_llm_queue, "ai:queue:llm");
+    }
+
+    #[test]
+    fn ai_settings_come_from_the_environment() {
+        let c = from(&[
+            ("AI_TIMEOUT_SECS", "5"),
+            ("AI_STT_QUEUE", "test:stt"),
+            ("AI_LLM_QUEUE", "test:llm"),
+        ])
+        .unwrap();
+        assert_eq!(c.ai_timeout, Duration::from_secs(5));
+        assert_eq!(
+            (c.ai_stt_queue.as_str(), c.ai_llm_queue.as_str()),
+            ("test:stt", "test:llm")
+        );
+        for bad in [
+            ("AI_TIMEOUT_SECS", "0"),
+            ("AI_TIMEOUT_SECS", "soon"),
+            ("AI_STT_QUEUE", " "),
+        ] {
+            let err = from(&[bad]).unwrap_err();
+            assert!(err.to_string().contains(bad.0), "{err}");
+        }
     }
 
     #[test]

@@ -15,6 +15,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+use app::services::ai::{AiClient, AiConfig};
 use app::ssr::{RedisHandle, RedisHandleError};
 use app::{shell, App};
 
@@ -83,10 +84,19 @@ impl Application {
             every,
         ))];
 
+        let ai = AiClient::new(
+            redis.clone(),
+            AiConfig {
+                timeout: config.ai_timeout,
+                stt_queue: config.ai_stt_queue.clone(),
+                llm_queue: config.ai_llm_queue.clone(),
+            },
+        );
         let state = AppState {
             leptos_options,
             pool: pool.clone(),
             redis,
+            ai,
         };
         let router = router(state);
         let listener = TcpListener::bind(config.listen_addr)
@@ -160,6 +170,9 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             dinner_not_found,
+        ))
+        .layer(axum::middleware::from_fn(
+            crate::api::voice::limit_server_fn_upload,
         ))
         .layer(CompressionLayer::new())
         .layer(

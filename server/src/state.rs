@@ -1,6 +1,7 @@
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 
+use app::services::AiClient;
 use app::ssr::{AppContext, RedisHandle};
 use sqlx::PgPool;
 
@@ -10,6 +11,7 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub pool: PgPool,
     pub redis: RedisHandle,
+    pub ai: AiClient,
 }
 
 impl AppState {
@@ -18,6 +20,7 @@ impl AppState {
         AppContext {
             pool: self.pool.clone(),
             redis: self.redis.clone(),
+            ai: self.ai.clone(),
         }
     }
 }

@@ -1,15 +1,19 @@
 //! Server-only services: the seed's names, one job each. REST routers and server functions
 //! both call these, so the GUI, the API and (later) voice share one behaviour.
 
+pub mod ai;
 pub mod auth;
 pub mod discount;
 pub mod orders;
 pub mod payments;
+pub mod voice;
 
+pub use ai::AiClient;
 pub use auth::AuthService;
 pub use discount::DiscountService;
 pub use orders::OrderService;
 pub use payments::PaymentService;
+pub use voice::VoiceService;
 
 use sha2::Digest;
 use sqlx::PgPool;

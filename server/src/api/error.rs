@@ -23,9 +23,11 @@ impl IntoResponse for ApiError {
         let status = StatusCode::from_u16(err.status().as_u16())
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut body = json!({ "code": err.code(), "message": err.to_string() });
+        if let Some(field) = err.field() {
+            body["field"] = json!(field);
+        }
         match &err {
             AppError::InvalidInput { field, message } => {
-                body["field"] = json!(field);
                 body["message"] = json!(format!("{field}: {message}"));
             }
             AppError::PaymentDeclined {
@@ -35,6 +37,16 @@ impl IntoResponse for ApiError {
             } => {
                 body["order_id"] = json!(order_id);
                 body["order_number"] = json!(order_number);
+            }
+            AppError::OrderNotUnderstood {
+                session_id,
+                question,
+            } => {
+                body["session_id"] = json!(session_id);
+                body["question"] = json!(question);
+            }
+            AppError::PayloadTooLarge { limit_bytes, .. } => {
+                body["limit_bytes"] = json!(limit_bytes);
             }
             _ => {}
         }

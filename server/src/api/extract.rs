@@ -73,6 +73,32 @@ impl FromRequestParts<AppState> for AuthCustomer {
     }
 }
 
+/// The customer of the session cookie, or `None` when signed out (or the session expired):
+/// for endpoints that work for guests and do more for customers.
+pub struct MaybeAuthCustomer(pub Option<Customer>);
+
+impl FromRequestParts<AppState> for MaybeAuthCustomer {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(token_from_cookie_header);
+        match token {
+            None => Ok(MaybeAuthCustomer(None)),
+            Some(token) => Ok(MaybeAuthCustomer(
+                AuthService::customer_for_token(&state.pool, token).await?,
+            )),
+        }
+    }
+}
+
 /// The `Idempotency-Key` header, if sent.
 pub fn idempotency_key(parts: &axum::http::HeaderMap) -> Result<Option<String>, ApiError> {
     match parts.get("idempotency-key") {

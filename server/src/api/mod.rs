@@ -5,6 +5,7 @@ pub mod checkout;
 pub mod error;
 pub mod extract;
 pub mod orders;
+pub mod voice;
 
 use axum::Router;
 
@@ -15,4 +16,5 @@ pub fn router() -> Router<AppState> {
         .merge(auth::router())
         .merge(checkout::CheckoutRouter::router())
         .merge(orders::OrderRouter::router())
+        .merge(voice::VoiceRouter::router())
 }

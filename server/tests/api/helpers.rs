@@ -16,7 +16,7 @@ fn admin_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
 }
 
-fn redis_url() -> String {
+pub fn redis_url() -> String {
     std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
 }
 
@@ -89,7 +89,85 @@ fn server_runtime() -> &'static tokio::runtime::Runtime {
     })
 }
 
-/// Starts the app; `tweak` may change the configuration first (e.g. point Redis elsewhere).
+/// AI queue names of this test alone, so no real worker (and no other test) takes its jobs.
+#[derive(Debug, Clone)]
+pub struct AiQueues {
+    pub stt: String,
+    pub llm: String,
+}
+
+impl AiQueues {
+    pub fn private() -> Self {
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let tag = format!(
+            "{}-{nanos}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        );
+        AiQueues {
+            stt: format!("test:ai:queue:stt:{tag}"),
+            llm: format!("test:ai:queue:llm:{tag}"),
+        }
+    }
+
+    /// Points a configuration at these queues with the given answer timeout.
+    pub fn configure(&self, config: &mut Config, timeout: std::time::Duration) {
+        config.ai_timeout = timeout;
+        config.ai_stt_queue = self.stt.clone();
+        config.ai_llm_queue = self.llm.clone();
+    }
+
+    /// Jobs waiting on each queue: `(stt, llm)`.
+    pub async fn lengths(&self) -> (i64, i64) {
+        let mut conn = redis_connection().await;
+        let stt: i64 = redis::cmd("LLEN")
+            .arg(&self.stt)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        let llm: i64 = redis::cmd("LLEN")
+            .arg(&self.llm)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        (stt, llm)
+    }
+
+    /// Deletes both queues.
+    pub async fn delete(&self) {
+        let mut conn = redis_connection().await;
+        let _: i64 = redis::cmd("DEL")
+            .arg(&self.stt)
+            .arg(&self.llm)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+    }
+}
+
+/// A fresh Redis connection of the test's own.
+pub async fn redis_connection() -> redis::aio::MultiplexedConnection {
+    redis::Client::open(redis_url())
+        .expect("redis url")
+        .get_multiplexed_async_connection()
+        .await
+        .expect("Redis must be running for integration tests")
+}
+
+/// Starts the app with private AI queues and the given answer timeout.
+pub async fn spawn_app_with_ai(timeout: std::time::Duration) -> (TestApp, AiQueues) {
+    let queues = AiQueues::private();
+    let for_config = queues.clone();
+    let app = spawn_app_with(move |c| for_config.configure(c, timeout)).await;
+    (app, queues)
+}
+
+/// Starts the app; `tweak` may change the configuration first (e.g. point Redis elsewhere, or
+/// use private AI queues: see [`AiQueues::configure`]).
 pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     let database_url = create_database().await;
     let mut config = Config::from_lookup(|name| match name {

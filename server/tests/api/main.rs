@@ -10,3 +10,5 @@ mod migrations;
 mod pages;
 mod payments;
 mod seed;
+mod voice;
+mod voice_real;

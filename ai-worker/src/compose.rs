@@ -1,0 +1,376 @@
+//! Turns the model's decisions into the seed's analysis: checks against the menu, a confidence
+//! that means something, and the reply, questions and suggestions shown to the customer.
+
+use ai_protocol::{
+    ConversationState, Intent, LlmJob, MenuCatalog, OrderState, VoiceAnalysis, CONFIDENCE_THRESHOLD,
+};
+
+use crate::llm::Decoded;
+
+/// Cap on the confidence when the model picked a dinner that the customer did not name (or
+/// named another one): such an order goes back to the customer (4b) instead of being guessed.
+const UNNAMED_DINNER_CAP: f32 = 0.5;
+
+/// The decoder always names the model's most likely style; below this probability the customer
+/// is taken not to have said one, and is asked.
+const STYLE_MIN_P: f32 = 0.6;
+
+pub fn analysis(job: &LlmJob, decoded: &Decoded) -> VoiceAnalysis {
+    let korean = match job.language.as_deref() {
+        Some("ko") => true,
+        Some("en") => false,
+        _ => job.transcript.chars().any(is_hangul),
+    };
+    let menu = &job.menu;
+    let mut order = decoded.order.clone();
+    let kept_style = job
+        .order_state
+        .as_ref()
+        .filter(|s| s.menu == order.menu)
+        .and_then(|s| s.style.clone());
+    let style_named = order.style.as_deref().is_some_and(|st| {
+        crate::prompt::menu_words(&job.transcript, menu).contains(&format!("= style {st}"))
+    });
+    if decoded.p_style < STYLE_MIN_P && !style_named && kept_style != order.style {
+        order.style = kept_style;
+    }
+    let intent = match (decoded.intent, &job.order_state) {
+        // A "modify" without an order in progress is a new order.
+        (Intent::Modify, None) => Intent::Order,
+        (intent, _) => intent,
+    };
+
+    if intent == Intent::Unclear {
+        let kept = job.order_state.clone().unwrap_or_default();
+        return VoiceAnalysis {
+            intent,
+            menu: kept.menu.clone(),
+            style: kept.style.clone(),
+            quantity: kept.quantity,
+            customizations: kept.customizations.clone(),
+            side_dishes: kept.side_dishes.clone(),
+            // The probability that this was an order after all, kept below the threshold.
+            confidence: (1.0 - decoded.p_intent).min(CONFIDENCE_THRESHOLD - 0.01),
+            response: if korean {
+                "주문 내용을 이해할 수 없습니다. 다시 말씀해 주세요.".into()
+            } else {
+                "Sorry, I could not understand the order. Please say it again.".into()
+            },
+            recommended_menu: recommended(job),
+            alternatives: menu
+                .dinners
+                .iter()
+                .map(|d| d.code.clone())
+                .take(3)
+                .collect(),
+            additional_questions: vec![if korean {
+                "어떤 디너를 주문하시겠어요?".into()
+            } else {
+                "Which dinner would you like?".into()
+            }],
+            order_state: kept,
+            state: ConversationState::Unclear,
+        };
+    }
+
+    // Keeping the default amount is not a customization.
+    if let Some(dinner) = order.menu.as_deref().and_then(|m| menu.dinner(m)) {
+        order.customizations.retain(|c| {
+            dinner
+                .component(&c.component)
+                .is_some_and(|comp| comp.default_quantity != c.quantity)
+        });
+    }
+
+    let confidence = decoded.p_intent.min(decoded.p_menu).min(decoded.p_quantity);
+    let named = named_dinners(&job.transcript, menu);
+    let chosen = order.menu.clone().unwrap_or_default();
+    let edits_an_order = job.order_state.is_some();
+    let mut confidence = confidence;
+    let named_or_edit = named.contains(&chosen) || (edits_an_order && named.is_empty());
+    if !named_or_edit {
+        tracing::debug!(%chosen, ?named, "the chosen dinner was not named");
+        confidence = confidence.min(UNNAMED_DINNER_CAP);
+    }
+    if order.check(menu).is_err() {
+        confidence = 0.0;
+    }
+
+    let dinner = order.menu.as_deref().and_then(|m| menu.dinner(m));
+    let mut questions = Vec::new();
+    if let (Some(d), None) = (dinner, &order.style) {
+        let names: Vec<&str> = d
+            .styles
+            .iter()
+            .map(|s| {
+                if korean {
+                    s.name_ko.as_str()
+                } else {
+                    s.name_en.as_str()
+                }
+            })
+            .collect();
+        questions.push(if korean {
+            format!("어떤 스타일로 드릴까요? ({})", names.join(", "))
+        } else {
+            format!("Which style would you like? ({})", names.join(", "))
+        });
+    }
+    let state = if order.is_complete() && questions.is_empty() {
+        ConversationState::Ready
+    } else {
+        ConversationState::Collecting
+    };
+    let response = reply(menu, &order, korean, state);
+    let alternatives = dinner
+        .map(|d| {
+            d.styles
+                .iter()
+                .filter(|s| Some(&s.code) != order.style.as_ref())
+                .map(|s| s.code.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+
+    VoiceAnalysis {
+        intent,
+        menu: order.menu.clone(),
+        style: order.style.clone(),
+        quantity: order.quantity,
+        customizations: order.customizations.clone(),
+        side_dishes: order.side_dishes.clone(),
+        confidence: (confidence * 1000.0).round() / 1000.0,
+        response,
+        recommended_menu: recommended(job),
+        alternatives,
+        additional_questions: questions,
+        order_state: order,
+        state,
+    }
+}
+
+fn is_hangul(c: char) -> bool {
+    ('\u{AC00}'..='\u{D7A3}').contains(&c) || ('\u{3131}'..='\u{318E}').contains(&c)
+}
+
+/// Dinners whose name the utterance contains (first word of the Korean or English name, or the
+/// code), after removing side-dish names ("French Fries" does not name the French dinner).
+pub fn named_dinners(text: &str, menu: &MenuCatalog) -> Vec<String> {
+    let mut text = text.to_lowercase();
+    for side in &menu.side_dishes {
+        for name in [&side.name_ko, &side.name_en] {
+            text = text.replace(&name.to_lowercase(), " ");
+        }
+    }
+    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    menu.dinners
+        .iter()
+        .filter(|d| {
+            let mut keys = vec![d.code.replace('_', " ")];
+            keys.extend(d.name_ko.split_whitespace().next().map(str::to_lowercase));
+            keys.extend(d.name_en.split_whitespace().next().map(str::to_lowercase));
+            keys.iter().any(|k| {
+                !k.is_empty() && (text.contains(k.as_str()) || compact.contains(k.as_str()))
+            })
+        })
+        .map(|d| d.code.clone())
+        .collect()
+}
+
+/// The dinner this customer orders most, else the one with the best running event.
+fn recommended(job: &LlmJob) -> Option<String> {
+    let mut counts: Vec<(String, u32)> = Vec::new();
+    for h in &job.user_history {
+        match counts.iter_mut().find(|(m, _)| *m == h.menu) {
+            Some((_, n)) => *n += h.quantity.max(1),
+            None => counts.push((h.menu.clone(), h.quantity.max(1))),
+        }
+    }
+    counts.sort_by_key(|c| std::cmp::Reverse(c.1));
+    counts
+        .into_iter()
+        .map(|(m, _)| m)
+        .find(|m| job.menu.dinner(m).is_some())
+        .or_else(|| {
+            job.events
+                .iter()
+                .filter(|e| {
+                    e.menu
+                        .as_deref()
+                        .is_some_and(|m| job.menu.dinner(m).is_some())
+                })
+                .max_by_key(|e| e.discount_percent)
+                .and_then(|e| e.menu.clone())
+        })
+}
+
+fn reply(menu: &MenuCatalog, order: &OrderState, korean: bool, state: ConversationState) -> String {
+    let Some(dinner) = order.menu.as_deref().and_then(|m| menu.dinner(m)) else {
+        return String::new();
+    };
+    let style = order.style.as_deref().and_then(|s| dinner.style(s));
+    let quantity = order.quantity.unwrap_or(1);
+    let sides: Vec<&str> = order
+        .side_dishes
+        .iter()
+        .filter_map(|s| menu.side_dish(s))
+        .map(|s| {
+            if korean {
+                s.name_ko.as_str()
+            } else {
+                s.name_en.as_str()
+            }
+        })
+        .collect();
+    if korean {
+        let mut s = dinner.name_ko.clone();
+        if let Some(st) = style {
+            s.push_str(&format!(" {}", st.name_ko));
+        }
+        s.push_str(&format!(" {quantity}개"));
+        if !sides.is_empty() {
+            s.push_str(&format!(", {}", sides.join(", ")));
+        }
+        match state {
+            ConversationState::Ready => {
+                s.push_str(" 주문을 준비했어요. 가격을 확인하시고 주문을 확정해 주세요.")
+            }
+            _ => s.push_str(" 주문을 받고 있어요."),
+        }
+        s
+    } else {
+        let mut s = format!("{quantity} × {}", dinner.name_en);
+        if let Some(st) = style {
+            s.push_str(&format!(" ({})", st.name_en));
+        }
+        if !sides.is_empty() {
+            s.push_str(&format!(" with {}", sides.join(", ")));
+        }
+        match state {
+            ConversationState::Ready => s.push_str(". Check the price and confirm your order."),
+            _ => s.push_str(" so far."),
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn menu() -> MenuCatalog {
+        serde_json::from_str(include_str!("../eval/menu.json")).expect("menu.json parses")
+    }
+
+    #[test]
+    fn dinner_names_are_found_in_both_languages() {
+        let m = menu();
+        assert_eq!(named_dinners("프렌치 디너 두 개", &m), vec!["french"]);
+        assert_eq!(
+            named_dinners("Three spicy chicken dinners", &m),
+            vec!["chicken"]
+        );
+        assert_eq!(
+            named_dinners("샴페인 디너 그랜드로", &m),
+            vec!["champagne_feast"]
+        );
+        assert!(named_dinners("with french fries please", &m).is_empty());
+        assert!(named_dinners("오늘 날씨가 좋네요", &m).is_empty());
+    }
+
+    fn job(text: &str, state: Option<OrderState>) -> LlmJob {
+        LlmJob {
+            request_id: "r".into(),
+            transcript: text.into(),
+            language: None,
+            order_state: state,
+            user_history: vec![],
+            events: vec![],
+            menu: menu(),
+            deadline_ms: u64::MAX,
+        }
+    }
+
+    fn decoded(intent: Intent, order: OrderState) -> Decoded {
+        Decoded {
+            intent,
+            order,
+            p_intent: 0.99,
+            p_menu: 0.95,
+            p_style: 0.9,
+            p_quantity: 0.97,
+            json: String::new(),
+            prompt_tokens: 0,
+            generated_tokens: 0,
+            model_passes: 0,
+            millis: 0,
+        }
+    }
+
+    fn chicken(style: Option<&str>) -> OrderState {
+        OrderState {
+            menu: Some("chicken".into()),
+            style: style.map(str::to_owned),
+            quantity: Some(2),
+            customizations: vec![ai_protocol::Customization {
+                component: "cola".into(),
+                quantity: 1,
+            }],
+            side_dishes: vec![],
+        }
+    }
+
+    #[test]
+    fn a_clear_order_is_ready_and_confident() {
+        let a = analysis(
+            &job("치킨 디너 2인분 매운 맛", None),
+            &decoded(Intent::Order, chicken(Some("spicy"))),
+        );
+        assert_eq!(a.state, ConversationState::Ready);
+        assert!(a.is_confident(), "{a:?}");
+        assert!(
+            a.customizations.is_empty(),
+            "the default cola is not a change"
+        );
+        assert!(
+            a.response.contains("치킨 디너 매운 맛 2개"),
+            "{}",
+            a.response
+        );
+    }
+
+    #[test]
+    fn a_missing_style_is_asked_for() {
+        let a = analysis(
+            &job("chicken dinner for two", None),
+            &decoded(Intent::Order, chicken(None)),
+        );
+        assert_eq!(a.state, ConversationState::Collecting);
+        assert!(a.additional_questions[0].contains("Original"), "{a:?}");
+    }
+
+    #[test]
+    fn an_unnamed_dinner_is_not_trusted() {
+        let a = analysis(
+            &job("오늘 날씨가 좋네요", None),
+            &decoded(Intent::Order, chicken(Some("spicy"))),
+        );
+        assert!(!a.is_confident());
+        // An edit may leave the dinner unnamed.
+        let a = analysis(
+            &job("매운 맛으로 바꿔줘", Some(chicken(None))),
+            &decoded(Intent::Modify, chicken(Some("spicy"))),
+        );
+        assert!(a.is_confident(), "{a:?}");
+    }
+
+    #[test]
+    fn unclear_keeps_the_order_in_progress() {
+        let mut d = decoded(Intent::Unclear, OrderState::default());
+        d.p_intent = 0.9;
+        let a = analysis(&job("음 그러니까", Some(chicken(Some("spicy")))), &d);
+        assert_eq!(a.state, ConversationState::Unclear);
+        assert!(a.confidence < CONFIDENCE_THRESHOLD);
+        assert_eq!(a.order_state.menu.as_deref(), Some("chicken"));
+    }
+}

@@ -1,0 +1,92 @@
+//! The GBNF grammar of an analysis, built from the live menu: valid JSON of the analysis
+//! structure whose menu, style, side-dish and component fields can only be the menu's own codes
+//! (and each dinner only its own styles and components).
+
+use ai_protocol::MenuCatalog;
+
+fn lit(s: &str) -> String {
+    // GBNF string literal of JSON text: escape the quotes and backslashes.
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+fn rule_name(code: &str) -> String {
+    code.replace('_', "-")
+}
+
+pub fn analysis_grammar(menu: &MenuCatalog) -> String {
+    let mut g = String::new();
+    let dinners: Vec<String> = menu
+        .dinners
+        .iter()
+        .map(|d| format!("d-{}", rule_name(&d.code)))
+        .collect();
+    g.push_str(&format!(
+        "root ::= {} ( {} | intent {} ( {} ) )\n",
+        lit("{\"intent\":"),
+        lit("\"unclear\"}"),
+        lit(",\"menu\":"),
+        dinners.join(" | ")
+    ));
+    g.push_str(&format!(
+        "intent ::= {} | {}\n",
+        lit("\"order\""),
+        lit("\"modify\"")
+    ));
+    g.push_str("qty ::= [1-9] | \"10\"\n");
+    g.push_str("cqty ::= [0-9] | \"10\"\n");
+    let sides: Vec<String> = menu
+        .side_dishes
+        .iter()
+        .map(|s| format!("{} cqty", lit(&format!("\"{}\":", s.code))))
+        .collect();
+    g.push_str(&format!("sides ::= {}\n", sides.join(" \",\" ")));
+    for d in &menu.dinners {
+        let name = rule_name(&d.code);
+        let mut styles = vec![lit("null")];
+        styles.extend(d.styles.iter().map(|s| lit(&format!("\"{}\"", s.code))));
+        let components: Vec<String> = d
+            .components
+            .iter()
+            .map(|c| lit(&format!("\"{}\"", c.code)))
+            .collect();
+        g.push_str(&format!(
+            "d-{name} ::= {} ( {} ) {} qty {} sides {} ( c-{name} ( \",\" c-{name} )* )? {}\n",
+            lit(&format!("\"{}\",\"style\":", d.code)),
+            styles.join(" | "),
+            lit(",\"quantity\":"),
+            lit(",\"side_dishes\":{"),
+            lit("},\"customizations\":["),
+            lit("]}"),
+        ));
+        g.push_str(&format!(
+            "c-{name} ::= {} ( {} ) {} cqty \"}}\"\n",
+            lit("{\"component\":"),
+            components.join(" | "),
+            lit(",\"quantity\":"),
+        ));
+    }
+    g
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_is_in_the_grammar() {
+        let menu: MenuCatalog =
+            serde_json::from_str(include_str!("../eval/menu.json")).expect("menu.json parses");
+        let g = analysis_grammar(&menu);
+        assert!(g.starts_with("root ::= "));
+        assert!(g.contains(r#"d-champagne-feast ::= "\"champagne_feast\",\"style\":" ( "null" | "\"grand\"" | "\"deluxe\"" )"#), "{g}");
+        assert!(g.contains(r#""\"soy_garlic\"""#));
+        assert!(
+            g.contains(r#"sides ::= "\"fries\":" cqty "," "\"salad\":" cqty"#),
+            "{g}"
+        );
+        assert!(
+            g.contains(r#"c-english ::= "{\"component\":" ( "\"scrambled_eggs\"" | "\"bacon\"""#),
+            "{g}"
+        );
+    }
+}

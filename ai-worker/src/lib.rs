@@ -1,0 +1,17 @@
+//! The LLM side of the AI worker (DESIGN §7): `QwenLlmService` on llama.cpp, the analysis it
+//! returns, the queue handler, the evaluation harness, and the bridge to the STT process.
+//!
+//! whisper.cpp runs in its own process (`ai-worker-stt`): llama-cpp-sys-2 and whisper-rs-sys
+//! each vendor a different ggml, and their symbols clash when linked into one binary.
+//! Separate processes keep both crates unpatched, isolate a crash in one model from the
+//! other, and let each scale on its own queue.
+
+pub mod compose;
+pub mod eval;
+pub mod grammar;
+pub mod llm;
+pub mod prompt;
+pub mod stt_process;
+pub mod worker;
+
+pub use llm::{LlmConfig, LlmError, QwenLlmService};

@@ -1,0 +1,628 @@
+//! `QwenLlmService`: understands an utterance with a Qwen model on llama.cpp.
+//!
+//! Decoding is schema-driven: the JSON skeleton is written by us and fed to the model in
+//! batches, and at every value the model chooses only among the menu's own codes (a token trie
+//! per field). Every token, chosen or forced, is also checked by llama.cpp's grammar sampler
+//! against the GBNF grammar of the analysis ([`crate::grammar`]), so the output is valid by
+//! construction. Choosing only at real decision points costs one forward pass per field instead
+//! of one per token, and gives each field a probability that feeds the confidence.
+
+use std::num::NonZeroU32;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use ai_protocol::{Customization, Intent, LlmJob, MenuCatalog, OrderState};
+use llama_cpp_2::context::params::LlamaContextParams;
+use llama_cpp_2::context::LlamaContext;
+use llama_cpp_2::llama_backend::LlamaBackend;
+use llama_cpp_2::llama_batch::LlamaBatch;
+use llama_cpp_2::model::params::LlamaModelParams;
+use llama_cpp_2::model::LlamaModel;
+use llama_cpp_2::sampling::LlamaSampler;
+use llama_cpp_2::token::data::LlamaTokenData;
+use llama_cpp_2::token::data_array::LlamaTokenDataArray;
+use llama_cpp_2::token::LlamaToken;
+
+use crate::grammar::analysis_grammar;
+use crate::prompt::{job_suffix, system_prefix, Part};
+
+#[derive(Debug, thiserror::Error)]
+pub enum LlmError {
+    #[error("could not load the model {path}: {message}")]
+    Load { path: String, message: String },
+    #[error("llama.cpp: {0}")]
+    Llama(String),
+    #[error("the grammar rejected `{0}`: the decoder and the grammar disagree")]
+    GrammarRejected(String),
+    #[error("the prompt does not fit the context ({0} tokens)")]
+    TooLong(usize),
+}
+
+fn llama<E: std::fmt::Display>(e: E) -> LlmError {
+    LlmError::Llama(e.to_string())
+}
+
+#[derive(Debug, Clone)]
+pub struct LlmConfig {
+    pub model_path: PathBuf,
+    pub threads: i32,
+    /// Layers offloaded to the GPU (only with the `cuda` feature; 0 on CPU).
+    pub gpu_layers: u32,
+    pub context_tokens: u32,
+}
+
+impl LlmConfig {
+    pub fn from_env() -> Self {
+        let threads = std::env::var("LLM_THREADS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| {
+                std::thread::available_parallelism()
+                    .map(|n| n.get().min(8) as i32)
+                    .unwrap_or(2)
+            });
+        let default_gpu_layers = if cfg!(feature = "cuda") { 999 } else { 0 };
+        LlmConfig {
+            model_path: std::env::var("LLM_MODEL")
+                .unwrap_or_else(|_| "models/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf".into())
+                .into(),
+            threads,
+            gpu_layers: std::env::var("LLM_GPU_LAYERS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(default_gpu_layers),
+            context_tokens: 4096,
+        }
+    }
+}
+
+/// What the model decided, with the probability of each decision.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decoded {
+    pub intent: Intent,
+    pub order: OrderState,
+    /// Probabilities (renormalised over the allowed choices) of intent, menu, style, quantity.
+    pub p_intent: f32,
+    pub p_menu: f32,
+    pub p_style: f32,
+    pub p_quantity: f32,
+    /// The JSON text the model produced.
+    pub json: String,
+    pub prompt_tokens: usize,
+    pub generated_tokens: usize,
+    pub model_passes: usize,
+    pub millis: u64,
+}
+
+pub struct QwenLlmService {
+    model: &'static LlamaModel,
+    ctx: LlamaContext<'static>,
+    /// The prefix (system prompt + examples) currently in the KV cache, and its length.
+    cached_prefix: Option<(String, usize)>,
+    batch_size: usize,
+}
+
+fn backend() -> Result<&'static LlamaBackend, LlmError> {
+    static BACKEND: std::sync::OnceLock<Result<LlamaBackend, String>> = std::sync::OnceLock::new();
+    BACKEND
+        .get_or_init(|| {
+            let mut b = LlamaBackend::init().map_err(|e| e.to_string())?;
+            b.void_logs();
+            Ok(b)
+        })
+        .as_ref()
+        .map_err(|e| LlmError::Llama(e.clone()))
+}
+
+impl QwenLlmService {
+    pub fn load(config: &LlmConfig) -> Result<Self, LlmError> {
+        let backend = backend()?;
+        let params = LlamaModelParams::default().with_n_gpu_layers(config.gpu_layers);
+        let model =
+            LlamaModel::load_from_file(backend, &config.model_path, &params).map_err(|e| {
+                LlmError::Load {
+                    path: config.model_path.display().to_string(),
+                    message: e.to_string(),
+                }
+            })?;
+        // One model per process, used until exit: leaking it gives the context a 'static borrow.
+        let model: &'static LlamaModel = Box::leak(Box::new(model));
+        let batch_size = 512;
+        let ctx_params = LlamaContextParams::default()
+            .with_n_ctx(NonZeroU32::new(config.context_tokens))
+            .with_n_batch(batch_size as u32)
+            .with_n_threads(config.threads)
+            .with_n_threads_batch(config.threads);
+        let ctx = model.new_context(backend, ctx_params).map_err(llama)?;
+        Ok(QwenLlmService {
+            model,
+            ctx,
+            cached_prefix: None,
+            batch_size,
+        })
+    }
+
+    /// The prompt for one job: the cached menu prefix (as pieces tokenized one by one, so the
+    /// examples' answers have the decoder's own segmentation) and the per-job suffix.
+    pub fn build_prompt(job: &LlmJob) -> Result<(Vec<String>, String), LlmError> {
+        let mut pieces = Vec::new();
+        for part in system_prefix(&job.menu) {
+            match part {
+                Part::Text(text) => pieces.push(text),
+                Part::Answer { json, has_state } => {
+                    let answer: Answer = serde_json::from_str(json)
+                        .map_err(|e| LlmError::Llama(format!("example answer {json}: {e}")))?;
+                    pieces.extend(answer_segments(&answer, has_state, &job.menu)?);
+                }
+            }
+        }
+        Ok((
+            pieces,
+            job_suffix(
+                &job.menu,
+                &job.transcript,
+                job.order_state.as_ref(),
+                &job.user_history,
+                &job.events,
+            ),
+        ))
+    }
+
+    /// Runs the model on one job.
+    pub fn decode(&mut self, job: &LlmJob) -> Result<Decoded, LlmError> {
+        let started = Instant::now();
+        let (prefix, suffix) = Self::build_prompt(job)?;
+        let prefix_len = self.ensure_prefix(&prefix)?;
+        let grammar = LlamaSampler::grammar(self.model, &analysis_grammar(&job.menu), "root")
+            .map_err(llama)?;
+        let mut run = Run {
+            model: self.model,
+            ctx: &mut self.ctx,
+            grammar,
+            pending: Vec::new(),
+            n_past: prefix_len as i32,
+            last_logits: None,
+            batch_size: self.batch_size,
+            text: String::new(),
+            generated: 0,
+            passes: 0,
+        };
+        let suffix_tokens = run.tokenize(&suffix);
+        run.pending.extend(suffix_tokens.iter().copied());
+        let prompt_tokens = prefix_len + suffix_tokens.len();
+        let decoded = write_analysis(&mut run, &job.menu, job.order_state.is_some(), None);
+        let (generated, passes, text) = (run.generated, run.passes, run.text.clone());
+        let mut decoded = decoded?;
+        decoded.json = text;
+        decoded.prompt_tokens = prompt_tokens;
+        decoded.generated_tokens = generated;
+        decoded.model_passes = passes;
+        decoded.millis = started.elapsed().as_millis() as u64;
+        Ok(decoded)
+    }
+
+    /// Puts `prefix` in the KV cache (once per menu) and drops any previous job's tokens.
+    fn ensure_prefix(&mut self, pieces: &[String]) -> Result<usize, LlmError> {
+        let prefix = pieces.concat();
+        if let Some((cached, len)) = &self.cached_prefix {
+            if *cached == prefix {
+                let len = *len;
+                self.ctx
+                    .kv_cache_seq_rm(0, Some(len as u32), None)
+                    .map_err(llama)?;
+                return Ok(len);
+            }
+        }
+        self.ctx.clear_kv_cache();
+        self.cached_prefix = None;
+        // Parse the chat template's special tokens; the template itself starts the sequence.
+        let vocab = self.model.vocab();
+        let tokens: Vec<LlamaToken> = pieces
+            .iter()
+            .flat_map(|p| vocab.tokenize(p.as_bytes(), false, true))
+            .collect();
+        if tokens.len() + 512 > self.ctx.n_ctx() as usize {
+            return Err(LlmError::TooLong(tokens.len()));
+        }
+        let started = Instant::now();
+        let mut batch = LlamaBatch::new(self.batch_size, 1);
+        for (chunk_index, chunk) in tokens.chunks(self.batch_size).enumerate() {
+            batch.clear();
+            for (i, t) in chunk.iter().enumerate() {
+                let pos = (chunk_index * self.batch_size + i) as i32;
+                batch.add(*t, pos, &[0], false).map_err(llama)?;
+            }
+            self.ctx.decode(&mut batch).map_err(llama)?;
+        }
+        tracing::info!(
+            tokens = tokens.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "menu prompt cached"
+        );
+        self.cached_prefix = Some((prefix, tokens.len()));
+        Ok(tokens.len())
+    }
+
+    /// Free (unconstrained, greedy) generation, for the benchmark that compares the grammar's
+    /// cost with none: returns the number of tokens generated.
+    pub fn generate_free(&mut self, job: &LlmJob, max_tokens: usize) -> Result<usize, LlmError> {
+        let (prefix, suffix) = Self::build_prompt(job)?;
+        let prefix_len = self.ensure_prefix(&prefix)?;
+        let grammar = LlamaSampler::greedy();
+        let mut run = Run {
+            model: self.model,
+            ctx: &mut self.ctx,
+            grammar,
+            pending: Vec::new(),
+            n_past: prefix_len as i32,
+            last_logits: None,
+            batch_size: self.batch_size,
+            text: String::new(),
+            generated: 0,
+            passes: 0,
+        };
+        let suffix_tokens = run.tokenize(&suffix);
+        run.pending.extend(suffix_tokens);
+        for _ in 0..max_tokens {
+            let logits = run.logits()?;
+            let best = argmax(logits);
+            let token = LlamaToken(best as i32);
+            if run.model.vocab().is_eog(token) {
+                break;
+            }
+            run.pending.push(token);
+            run.generated += 1;
+        }
+        Ok(run.generated)
+    }
+}
+
+fn argmax(values: &[f32]) -> usize {
+    let mut best = 0;
+    for (i, v) in values.iter().enumerate() {
+        if *v > values[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+/// Where an analysis is written: the live model, or the prompt's examples.
+trait Writer {
+    fn emit(&mut self, text: &str) -> Result<(), LlmError>;
+    /// Picks one of `options` (prefix-free texts); `teacher` is the answer to write, if known.
+    fn choose(
+        &mut self,
+        options: &[String],
+        teacher: Option<usize>,
+    ) -> Result<(usize, f32), LlmError>;
+}
+
+/// An example answer of the prompt.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct Answer {
+    pub intent: Intent,
+    #[serde(default)]
+    pub menu: Option<String>,
+    #[serde(default)]
+    pub style: Option<String>,
+    #[serde(default)]
+    pub quantity: Option<u32>,
+    #[serde(default)]
+    pub side_dishes: Vec<String>,
+    #[serde(default)]
+    pub customizations: Vec<Customization>,
+}
+
+impl Answer {
+    fn intent_option(&self) -> &'static str {
+        match self.intent {
+            Intent::Order => "order\"",
+            Intent::Modify => "modify\"",
+            Intent::Unclear => "unclear\"}",
+        }
+    }
+}
+
+/// Records the text pieces an answer is written in.
+struct Segments(Vec<String>);
+
+impl Writer for Segments {
+    fn emit(&mut self, text: &str) -> Result<(), LlmError> {
+        self.0.push(text.to_owned());
+        Ok(())
+    }
+    fn choose(
+        &mut self,
+        options: &[String],
+        teacher: Option<usize>,
+    ) -> Result<(usize, f32), LlmError> {
+        let i = teacher.filter(|i| *i < options.len()).ok_or_else(|| {
+            LlmError::Llama(format!(
+                "an example answer does not fit the menu at {:?}",
+                self.0.concat()
+            ))
+        })?;
+        self.0.push(options[i].clone());
+        Ok((i, 1.0))
+    }
+}
+
+/// The text pieces of an example answer, as the decoder would write them.
+pub fn answer_segments(
+    answer: &Answer,
+    has_state: bool,
+    menu: &MenuCatalog,
+) -> Result<Vec<String>, LlmError> {
+    let mut segments = Segments(Vec::new());
+    write_analysis(&mut segments, menu, has_state, Some(answer))?;
+    Ok(segments.0)
+}
+
+impl Writer for Run<'_> {
+    fn emit(&mut self, text: &str) -> Result<(), LlmError> {
+        Run::emit(self, text)
+    }
+    fn choose(
+        &mut self,
+        options: &[String],
+        _teacher: Option<usize>,
+    ) -> Result<(usize, f32), LlmError> {
+        Run::choose(self, options)
+    }
+}
+
+/// One job's decoding state.
+struct Run<'a> {
+    model: &'static LlamaModel,
+    ctx: &'a mut LlamaContext<'static>,
+    grammar: LlamaSampler,
+    /// Tokens appended but not yet evaluated by the model.
+    pending: Vec<LlamaToken>,
+    n_past: i32,
+    /// Batch index of the logits of the last evaluated token.
+    last_logits: Option<i32>,
+    batch_size: usize,
+    text: String,
+    generated: usize,
+    passes: usize,
+}
+
+impl Run<'_> {
+    fn tokenize(&self, text: &str) -> Vec<LlamaToken> {
+        self.model.vocab().tokenize(text.as_bytes(), false, true)
+    }
+
+    /// Evaluates the pending tokens and returns the logits after the last one.
+    fn logits(&mut self) -> Result<&[f32], LlmError> {
+        if !self.pending.is_empty() {
+            let pending = std::mem::take(&mut self.pending);
+            let mut batch = LlamaBatch::new(self.batch_size.max(pending.len()), 1);
+            let last = pending.len() - 1;
+            for (i, t) in pending.iter().enumerate() {
+                batch
+                    .add(*t, self.n_past + i as i32, &[0], i == last)
+                    .map_err(llama)?;
+            }
+            self.ctx.decode(&mut batch).map_err(llama)?;
+            self.n_past += pending.len() as i32;
+            self.last_logits = Some(last as i32);
+            self.passes += 1;
+        }
+        let i = self
+            .last_logits
+            .ok_or_else(|| LlmError::Llama("no logits yet".into()))?;
+        Ok(self.ctx.get_logits_ith(i))
+    }
+
+    /// Appends `token` after checking it against the grammar.
+    fn push(&mut self, token: LlamaToken) -> Result<(), LlmError> {
+        let mut single =
+            LlamaTokenDataArray::new(vec![LlamaTokenData::new(token, 0.0, 0.0)], false);
+        single.apply_sampler(&mut self.grammar);
+        let piece = self.model.vocab().token_to_piece(token, false, None);
+        let piece = String::from_utf8_lossy(&piece).into_owned();
+        if single
+            .data
+            .first()
+            .is_none_or(|d| d.logit() == f32::NEG_INFINITY)
+        {
+            return Err(LlmError::GrammarRejected(format!("{}{piece}", self.text)));
+        }
+        self.grammar.accept(token);
+        self.text.push_str(&piece);
+        self.pending.push(token);
+        self.generated += 1;
+        Ok(())
+    }
+
+    /// Writes fixed JSON text.
+    fn emit(&mut self, text: &str) -> Result<(), LlmError> {
+        for t in self.tokenize(text) {
+            self.push(t)?;
+        }
+        Ok(())
+    }
+
+    /// Lets the model choose one of `options` (prefix-free texts); returns its index and the
+    /// probability of the choice among the options.
+    fn choose(&mut self, options: &[String]) -> Result<(usize, f32), LlmError> {
+        let tokens: Vec<Vec<LlamaToken>> = options.iter().map(|o| self.tokenize(o)).collect();
+        let mut alive: Vec<usize> = (0..options.len()).collect();
+        let mut probability = 1.0f32;
+        let mut k = 0;
+        loop {
+            if let Some(&done) = alive.iter().find(|&&i| tokens[i].len() == k) {
+                return Ok((done, probability));
+            }
+            let mut next: Vec<LlamaToken> = alive.iter().map(|&i| tokens[i][k]).collect();
+            next.sort_by_key(|t| t.0);
+            next.dedup();
+            let chosen = if next.len() == 1 {
+                next[0]
+            } else {
+                let logits = self.logits()?;
+                let scores: Vec<f32> = next.iter().map(|t| logits[t.0 as usize]).collect();
+                let max = scores.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
+                let sum: f32 = scores.iter().map(|s| (s - max).exp()).sum();
+                let best = argmax(&scores);
+                probability *= 1.0 / sum; // exp(max - max) / sum
+                tracing::debug!(
+                    at = %self.text,
+                    options = ?next
+                        .iter()
+                        .zip(&scores)
+                        .map(|(t, s)| {
+                            let piece = self.model.vocab().token_to_piece(*t, false, None);
+                            format!("{}={:.2}", String::from_utf8_lossy(&piece), (s - max).exp() / sum)
+                        })
+                        .collect::<Vec<_>>(),
+                    "choice"
+                );
+                next[best]
+            };
+            self.push(chosen)?;
+            alive.retain(|&i| tokens[i][k] == chosen);
+            k += 1;
+        }
+    }
+}
+
+/// Writes one analysis as JSON through `w`: fixed text with `emit`, every decision with
+/// `choose`. With a `teacher` answer the decisions are that answer's (used to write the prompt's
+/// examples in exactly the token segmentation the live decoder produces).
+fn write_analysis<W: Writer>(
+    w: &mut W,
+    menu: &MenuCatalog,
+    has_state: bool,
+    teacher: Option<&Answer>,
+) -> Result<Decoded, LlmError> {
+    let mut decoded = Decoded {
+        intent: Intent::Unclear,
+        order: OrderState::default(),
+        p_intent: 1.0,
+        p_menu: 1.0,
+        p_style: 1.0,
+        p_quantity: 1.0,
+        json: String::new(),
+        prompt_tokens: 0,
+        generated_tokens: 0,
+        model_passes: 0,
+        millis: 0,
+    };
+    // Opening quotes are part of the fixed text, so that every option of a choice starts at
+    // the same token boundary (otherwise `"sp` competes with `"` and the mass is split).
+    w.emit("{\"intent\":\"")?;
+    let mut intents = vec!["order\"", "unclear\"}"];
+    if has_state {
+        intents.push("modify\"");
+    }
+    let options: Vec<String> = intents.iter().map(|s| s.to_string()).collect();
+    let t = teacher.and_then(|t| intents.iter().position(|i| *i == t.intent_option()));
+    let (i, p) = w.choose(&options, t)?;
+    decoded.p_intent = p;
+    decoded.intent = match intents[i] {
+        "order\"" => Intent::Order,
+        "modify\"" => Intent::Modify,
+        _ => return Ok(decoded),
+    };
+
+    w.emit(",\"menu\":\"")?;
+    let options: Vec<String> = menu
+        .dinners
+        .iter()
+        .map(|d| format!("{}\"", d.code))
+        .collect();
+    let t = teacher.and_then(|t| {
+        menu.dinners
+            .iter()
+            .position(|d| Some(&d.code) == t.menu.as_ref())
+    });
+    let (i, p) = w.choose(&options, t)?;
+    decoded.p_menu = p;
+    let dinner = &menu.dinners[i];
+    decoded.order.menu = Some(dinner.code.clone());
+
+    // The model always names its most likely style; its probability says whether the
+    // customer really said one (see `compose`).
+    w.emit(",\"style\":\"")?;
+    let options: Vec<String> = dinner
+        .styles
+        .iter()
+        .map(|s| format!("{}\"", s.code))
+        .collect();
+    let t = teacher.and_then(|t| {
+        dinner
+            .styles
+            .iter()
+            .position(|s| Some(&s.code) == t.style.as_ref())
+    });
+    let (i, p) = w.choose(&options, t)?;
+    decoded.p_style = p;
+    decoded.order.style = Some(dinner.styles[i].code.clone());
+
+    w.emit(",\"quantity\":")?;
+    let options: Vec<String> = (1..=10).map(|n| format!("{n},")).collect();
+    let t = teacher.map(|t| t.quantity.unwrap_or(1).clamp(1, 10) as usize - 1);
+    let (i, p) = w.choose(&options, t)?;
+    decoded.p_quantity = p;
+    decoded.order.quantity = Some(i as u32 + 1);
+
+    // Every side dish and every component gets its own small decision, with its name right
+    // before it: a small model answers "how many fries?" far better than it writes a list.
+    w.emit("\"side_dishes\":{")?;
+    let sides = &menu.side_dishes;
+    for (k, side) in sides.iter().enumerate() {
+        w.emit(&format!("\"{}\":", side.code))?;
+        let after = if k + 1 == sides.len() { "}," } else { "," };
+        let options: Vec<String> = (0..=10).map(|n| format!("{n}{after}")).collect();
+        let t = teacher.map(|t| {
+            t.side_dishes
+                .iter()
+                .filter(|c| **c == side.code)
+                .count()
+                .min(10)
+        });
+        let (n, _) = w.choose(&options, t)?;
+        for _ in 0..n {
+            decoded.order.side_dishes.push(side.code.clone());
+        }
+    }
+    if sides.is_empty() {
+        w.emit("},")?;
+    }
+
+    w.emit("\"customizations\":[")?;
+    let mut remaining: Vec<&ai_protocol::MenuComponent> = dinner.components.iter().collect();
+    let mut first = true;
+    while !remaining.is_empty() {
+        let more = if first { "{" } else { ",{" };
+        let next = teacher.and_then(|t| t.customizations.get(decoded.order.customizations.len()));
+        let (stop, _) = w.choose(
+            &["]".into(), more.into()],
+            teacher.map(|_| usize::from(next.is_some())),
+        )?;
+        if stop == 0 {
+            break;
+        }
+        first = false;
+        w.emit("\"component\":\"")?;
+        let options: Vec<String> = remaining.iter().map(|c| format!("{}\"", c.code)).collect();
+        let t = next.and_then(|n| remaining.iter().position(|c| c.code == n.component));
+        let (i, _) = w.choose(&options, t)?;
+        let component = remaining.remove(i);
+        w.emit(",\"quantity\":")?;
+        let options: Vec<String> = (0..=10).map(|n| format!("{n}}}")).collect();
+        let t = next.map(|n| n.quantity.min(10) as usize);
+        let (q, _) = w.choose(&options, t)?;
+        decoded.order.customizations.push(Customization {
+            component: component.code.clone(),
+            quantity: q as u32,
+        });
+    }
+    if remaining.is_empty() {
+        w.emit("]")?;
+    }
+    w.emit("}")?;
+    Ok(decoded)
+}

@@ -1,0 +1,389 @@
+//! `ai-worker`: serves the AI queues, and the command-line tools around the models.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use ai_protocol::{LlmJob, MenuCatalog, OrderState};
+use ai_queue::{init_tracing, run, StopFlag, WorkerConfig};
+use ai_worker::eval::{score, Case, Tally};
+use ai_worker::worker::LlmHandler;
+use ai_worker::{stt_process, LlmConfig, QwenLlmService};
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "ai-worker",
+    about = "Mr. Daebak's AI worker: speech to text and order understanding"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Consume ai:queue:llm here and ai:queue:stt in a child `ai-worker-stt` process.
+    Serve {
+        #[arg(long, env = "REDIS_URL", default_value = "redis://127.0.0.1:6379")]
+        redis_url: String,
+        /// Do not start the speech-to-text process.
+        #[arg(long)]
+        no_stt: bool,
+        /// Queue names (tests use private ones).
+        #[arg(long, env = "AI_LLM_QUEUE", default_value = ai_protocol::LLM_QUEUE)]
+        llm_queue: String,
+        #[arg(long, env = "AI_STT_QUEUE", default_value = ai_protocol::STT_QUEUE)]
+        stt_queue: String,
+    },
+    /// Transcribe an audio file (runs `ai-worker-stt transcribe`).
+    Transcribe {
+        file: PathBuf,
+        #[arg(long)]
+        language: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Understand one utterance and print the analysis as JSON.
+    Analyze {
+        text: String,
+        /// The session's order so far, as JSON (an OrderState).
+        #[arg(long)]
+        state: Option<String>,
+        #[arg(long)]
+        language: Option<String>,
+        #[arg(long, default_value = "ai-worker/eval/menu.json")]
+        menu: PathBuf,
+    },
+    /// Score analyses against expected fields; sessions (lines with `turns`) run turn by turn.
+    Eval {
+        file: PathBuf,
+        /// Transcribe each line's `audio` (or synthesize nothing: the file must have `audio`).
+        #[arg(long)]
+        spoken: bool,
+        #[arg(long, default_value = "ai-worker/eval/menu.json")]
+        menu: PathBuf,
+        /// Fail (exit 1) when the exact-match rate is below this fraction.
+        #[arg(long)]
+        min_exact: Option<f64>,
+        /// Print every case, not only the misses.
+        #[arg(long)]
+        verbose: bool,
+    },
+    /// LLM speed: tokens per second with the grammar-constrained decoder and without.
+    Bench {
+        #[arg(long, default_value_t = 10)]
+        runs: usize,
+        #[arg(long, default_value = "ai-worker/eval/menu.json")]
+        menu: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    init_tracing();
+    match real_main() {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn real_main() -> anyhow::Result<ExitCode> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve {
+            redis_url,
+            no_stt,
+            llm_queue,
+            stt_queue,
+        } => serve(redis_url, no_stt, &llm_queue, &stt_queue),
+        Command::Transcribe {
+            file,
+            language,
+            json,
+        } => {
+            let mut cmd = stt_process::command();
+            cmd.arg("transcribe").arg(&file);
+            if let Some(l) = language {
+                cmd.args(["--language", &l]);
+            }
+            if json {
+                cmd.arg("--json");
+            }
+            let status = cmd
+                .status()
+                .with_context(|| format!("running {}", stt_process::stt_binary().display()))?;
+            Ok(ExitCode::from(status.code().unwrap_or(1) as u8))
+        }
+        Command::Analyze {
+            text,
+            state,
+            language,
+            menu,
+        } => {
+            let menu = load_menu(&menu)?;
+            let order_state: Option<OrderState> = state
+                .map(|s| serde_json::from_str(&s))
+                .transpose()
+                .context("--state is not an order state")?;
+            let mut service = QwenLlmService::load(&LlmConfig::from_env())?;
+            let job = job(&text, language, order_state, menu);
+            let started = Instant::now();
+            let analysis = service.analyze_voice_order(&job)?;
+            println!("{}", serde_json::to_string_pretty(&analysis)?);
+            eprintln!("analysed in {} ms", started.elapsed().as_millis());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Eval {
+            file,
+            spoken,
+            menu,
+            min_exact,
+            verbose,
+        } => eval(&file, spoken, &load_menu(&menu)?, min_exact, verbose),
+        Command::Bench { runs, menu } => bench(runs, &load_menu(&menu)?),
+    }
+}
+
+fn load_menu(path: &std::path::Path) -> anyhow::Result<MenuCatalog> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+}
+
+fn job(
+    text: &str,
+    language: Option<String>,
+    order_state: Option<OrderState>,
+    menu: MenuCatalog,
+) -> LlmJob {
+    LlmJob {
+        request_id: "cli".into(),
+        transcript: text.into(),
+        language,
+        order_state,
+        user_history: vec![],
+        events: vec![],
+        menu,
+        deadline_ms: u64::MAX,
+    }
+}
+
+fn serve(
+    redis_url: String,
+    no_stt: bool,
+    llm_queue: &str,
+    stt_queue: &str,
+) -> anyhow::Result<ExitCode> {
+    let stop = StopFlag::on_signals()?;
+    let mut child = if no_stt {
+        None
+    } else {
+        let child = stt_process::command()
+            .args(["serve", "--redis-url", &redis_url, "--queue", stt_queue])
+            .spawn()
+            .with_context(|| format!("starting {}", stt_process::stt_binary().display()))?;
+        tracing::info!(pid = child.id(), "speech-to-text process started");
+        Some(child)
+    };
+    let service = QwenLlmService::load(&LlmConfig::from_env())?;
+    let mut handler = LlmHandler { service };
+    let config = WorkerConfig::new(redis_url, llm_queue);
+    let result = run(&config, &mut handler, &stop);
+    if let Some(child) = child.as_mut() {
+        // The child finishes its current job too; SIGTERM, not a kill.
+        // SAFETY: kill(2) on our own child's pid has no memory effects.
+        unsafe {
+            libc::kill(child.id() as libc::pid_t, libc::SIGTERM);
+        }
+        let _ = child.wait();
+    }
+    result?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn eval(
+    file: &std::path::Path,
+    spoken: bool,
+    menu: &MenuCatalog,
+    min_exact: Option<f64>,
+    verbose: bool,
+) -> anyhow::Result<ExitCode> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let cases: Vec<Case> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            serde_json::from_str(l).with_context(|| format!("{}:{}", file.display(), i + 1))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let mut service = QwenLlmService::load(&LlmConfig::from_env())?;
+    let mut by_lang: std::collections::BTreeMap<String, Tally> = Default::default();
+    let mut all = Tally::default();
+    for (n, case) in cases.iter().enumerate() {
+        let mut utterances = case.utterances();
+        let mut stt_ms = 0;
+        if spoken {
+            let audio = case
+                .audio
+                .as_deref()
+                .with_context(|| format!("case {} has no `audio`", n + 1))?;
+            let heard = stt_process::transcribe(std::path::Path::new(audio), Some(&case.lang))
+                .map_err(|e| anyhow::anyhow!("transcribing {audio}: {e}"));
+            match heard {
+                Ok(out) => {
+                    stt_ms = out.whisper_ms + out.decode_ms;
+                    utterances = vec![out.text];
+                }
+                // Heard nothing: the customer would see 4a; score it as not understood.
+                Err(e) => {
+                    eprintln!("  stt: {e}");
+                    utterances = vec![String::new()];
+                }
+            }
+        }
+        let started = Instant::now();
+        let mut state: Option<OrderState> = None;
+        let mut last = None;
+        for u in &utterances {
+            let j = job(u, Some(case.lang.clone()), state.clone(), menu.clone());
+            let analysis = if u.trim().is_empty() {
+                None
+            } else {
+                Some(service.analyze_voice_order(&j)?)
+            };
+            if let Some(a) = &analysis {
+                if a.intent != ai_protocol::Intent::Unclear {
+                    state = Some(a.order_state.clone());
+                }
+            }
+            last = analysis;
+        }
+        let millis = started.elapsed().as_millis() as u64 / utterances.len().max(1) as u64 + stt_ms;
+        let analysis = last.unwrap_or_else(empty_analysis);
+        let scores = score(&case.expect, &analysis);
+        let exact = all.add(&scores, millis);
+        by_lang
+            .entry(case.lang.clone())
+            .or_default()
+            .add(&scores, millis);
+        if verbose || !exact {
+            let wrong: Vec<&str> = scores
+                .iter()
+                .filter(|(_, ok)| **ok == Some(false))
+                .map(|(f, _)| *f)
+                .collect();
+            println!(
+                "{} #{:<3} {:?} -> intent={:?} menu={:?} style={:?} qty={:?} sides={:?} custom={:?} conf={:.2} {}",
+                if exact { "ok  " } else { "MISS" },
+                n + 1,
+                utterances.join(" / "),
+                analysis.intent,
+                analysis.menu,
+                analysis.style,
+                analysis.quantity,
+                analysis.side_dishes,
+                analysis
+                    .customizations
+                    .iter()
+                    .map(|c| format!("{}={}", c.component, c.quantity))
+                    .collect::<Vec<_>>(),
+                analysis.confidence,
+                if wrong.is_empty() { String::new() } else { format!("wrong: {}", wrong.join(",")) }
+            );
+        }
+    }
+    println!(
+        "\n{} ({}{})",
+        file.display(),
+        if spoken { "spoken" } else { "typed" },
+        if cases.iter().any(|c| c.text.is_none()) {
+            ", multi-turn sessions"
+        } else {
+            ""
+        }
+    );
+    for (lang, tally) in &by_lang {
+        println!("{}", tally.report(lang));
+    }
+    println!("{}", all.report("all"));
+    if let Some(min) = min_exact {
+        if all.exact_rate() < min {
+            println!(
+                "FAIL: exact match {:.1}% is below the threshold {:.1}%",
+                100.0 * all.exact_rate(),
+                100.0 * min
+            );
+            return Ok(ExitCode::FAILURE);
+        }
+        println!(
+            "PASS: exact match {:.1}% ≥ {:.1}%",
+            100.0 * all.exact_rate(),
+            100.0 * min
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn empty_analysis() -> ai_protocol::VoiceAnalysis {
+    ai_protocol::VoiceAnalysis {
+        intent: ai_protocol::Intent::Unclear,
+        menu: None,
+        style: None,
+        quantity: None,
+        customizations: vec![],
+        side_dishes: vec![],
+        confidence: 0.0,
+        response: String::new(),
+        recommended_menu: None,
+        alternatives: vec![],
+        additional_questions: vec![],
+        order_state: OrderState::default(),
+        state: ai_protocol::ConversationState::Unclear,
+    }
+}
+
+fn bench(runs: usize, menu: &MenuCatalog) -> anyhow::Result<ExitCode> {
+    if runs == 0 {
+        bail!("--runs must be at least 1");
+    }
+    let mut service = QwenLlmService::load(&LlmConfig::from_env())?;
+    let sentences = [
+        "치킨 디너 2인분, 매운 맛으로, 감자튀김 추가해주세요",
+        "I'd like two French dinners in grand style please",
+    ];
+    // Warm the prefix cache so both measurements see the same state.
+    service.analyze_voice_order(&job(sentences[0], None, None, menu.clone()))?;
+    let (mut grammar_tokens, mut grammar_ms, mut analyses) = (0usize, 0u128, Vec::new());
+    for i in 0..runs {
+        let j = job(sentences[i % 2], None, None, menu.clone());
+        let started = Instant::now();
+        let d = service.decode(&j)?;
+        grammar_ms += started.elapsed().as_millis();
+        grammar_tokens += d.generated_tokens;
+        analyses.push(d.millis);
+    }
+    let (mut free_tokens, mut free_ms) = (0usize, 0u128);
+    for i in 0..runs {
+        let j = job(sentences[i % 2], None, None, menu.clone());
+        let started = Instant::now();
+        free_tokens += service.generate_free(&j, 64)?;
+        free_ms += started.elapsed().as_millis();
+    }
+    analyses.sort_unstable();
+    println!(
+        "constrained decoder (grammar-checked): {grammar_tokens} tokens in {grammar_ms} ms = {:.1} tokens/s; analysis p50 {} ms",
+        grammar_tokens as f64 * 1000.0 / grammar_ms.max(1) as f64,
+        analyses[analyses.len() / 2]
+    );
+    println!(
+        "free greedy generation (no grammar):   {free_tokens} tokens in {free_ms} ms = {:.1} tokens/s",
+        free_tokens as f64 * 1000.0 / free_ms.max(1) as f64
+    );
+    Ok(ExitCode::SUCCESS)
+}

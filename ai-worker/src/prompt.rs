@@ -1,0 +1,422 @@
+//! What the model reads: the live menu, rules, worked examples (the cached prefix) and the
+//! utterance with the session's order so far (the per-job suffix).
+
+use ai_protocol::{EventInfo, HistoryEntry, MenuCatalog, OrderState};
+
+/// Worked examples. Written for the prompt, not taken from any evaluation file, and phrased
+/// differently from the evaluation sets so that scores measure generalisation.
+const EXAMPLES: &[(&str, Option<&str>, &str)] = &[
+    (
+        "잉글리시 디너 1개 디럭스로 하고 베이컨은 빼 주세요",
+        None,
+        r#"{"intent":"order","menu":"english","style":"deluxe","quantity":1,"side_dishes":[],"customizations":[{"component":"bacon","quantity":0}]}"#,
+    ),
+    (
+        "we'd like 4 valentine dinners, simple, and two corn soups",
+        None,
+        r#"{"intent":"order","menu":"valentine","style":"simple","quantity":4,"side_dishes":["corn_soup"],"customizations":[]}"#,
+    ),
+    (
+        "간장 마늘 치킨 디너 3인분에 감자튀김이랑 콜라 주세요",
+        None,
+        r#"{"intent":"order","menu":"chicken","style":"soy_garlic","quantity":3,"side_dishes":["fries","cola"],"customizations":[]}"#,
+    ),
+    (
+        "a champagne feast, deluxe please, with three bottles of champagne",
+        None,
+        r#"{"intent":"order","menu":"champagne_feast","style":"deluxe","quantity":1,"side_dishes":[],"customizations":[{"component":"champagne","quantity":3}]}"#,
+    ),
+    (
+        "프렌치 디너 그랜드로 할게요, 샐러드는 빼고요",
+        None,
+        r#"{"intent":"order","menu":"french","style":"grand","quantity":1,"side_dishes":[],"customizations":[{"component":"salad","quantity":0}]}"#,
+    ),
+    (
+        "chicken dinner original, extra pickled radish and cheese balls on the side",
+        None,
+        r#"{"intent":"order","menu":"chicken","style":"original","quantity":1,"side_dishes":["cheese_balls"],"customizations":[{"component":"pickled_radish","quantity":2}]}"#,
+    ),
+    (
+        "그랜드로 바꾸고 2개 더 주세요",
+        Some(
+            r#"{"menu":"valentine","style":"simple","quantity":1,"side_dishes":["salad"],"customizations":[]}"#,
+        ),
+        r#"{"intent":"modify","menu":"valentine","style":"grand","quantity":3,"side_dishes":["salad"],"customizations":[]}"#,
+    ),
+    (
+        "actually no fries, and add garlic bread",
+        Some(
+            r#"{"menu":"chicken","style":"spicy","quantity":2,"side_dishes":["fries"],"customizations":[]}"#,
+        ),
+        r#"{"intent":"modify","menu":"chicken","style":"spicy","quantity":2,"side_dishes":["garlic_bread"],"customizations":[]}"#,
+    ),
+    (
+        "english dinner grand with a salad and a cola",
+        None,
+        r#"{"intent":"order","menu":"english","style":"grand","quantity":1,"side_dishes":["salad","cola"],"customizations":[]}"#,
+    ),
+    (
+        "발렌타인 디너 심플 하나에 치즈볼 추가요",
+        None,
+        r#"{"intent":"order","menu":"valentine","style":"simple","quantity":1,"side_dishes":["cheese_balls"],"customizations":[]}"#,
+    ),
+    ("피자 한 판 배달 되나요?", None, r#"{"intent":"unclear"}"#),
+    (
+        "hmm let me think, what time is it",
+        None,
+        r#"{"intent":"unclear"}"#,
+    ),
+];
+
+/// A piece of the cached prefix: plain text, or an example answer that the decoder writes in
+/// its own token segmentation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Part {
+    Text(String),
+    Answer { json: &'static str, has_state: bool },
+}
+
+/// The part of the prompt that depends only on the menu: evaluated once and kept in the KV cache.
+pub fn system_prefix(menu: &MenuCatalog) -> Vec<Part> {
+    let mut parts = vec![Part::Text(instructions(menu))];
+    for (text, state, answer) in EXAMPLES {
+        // Example states are written as order states and shown in the answer's shape.
+        let state = state
+            .and_then(|s| serde_json::from_str::<OrderState>(s).ok())
+            .map(|s| state_json(&s, menu));
+        parts.push(Part::Text(user_turn(
+            text,
+            state.as_deref(),
+            &menu_words(text, menu),
+        )));
+        parts.push(Part::Answer {
+            json: answer,
+            has_state: state.is_some(),
+        });
+        parts.push(Part::Text("<|im_end|>\n".into()));
+    }
+    parts
+}
+
+fn instructions(menu: &MenuCatalog) -> String {
+    let mut s = String::from(
+        "<|im_start|>system\nYou take dinner orders for the restaurant Mr. Daebak (미스터 대박). \
+The customer speaks Korean or English. Answer with one JSON object that uses only the codes below.\n\nDinners:\n",
+    );
+    for d in &menu.dinners {
+        let styles: Vec<String> = d
+            .styles
+            .iter()
+            .map(|st| format!("{} ({} / {})", st.code, st.name_ko, st.name_en))
+            .collect();
+        let components: Vec<String> = d
+            .components
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} ({} / {}, {} included)",
+                    c.code, c.name_ko, c.name_en, c.default_quantity
+                )
+            })
+            .collect();
+        s.push_str(&format!(
+            "- {}: {} / {}. styles: {}. components: {}.\n",
+            d.code,
+            d.name_ko,
+            d.name_en,
+            styles.join(", "),
+            components.join(", ")
+        ));
+    }
+    s.push_str("\nSide dishes (extra items next to the dinner):\n");
+    for side in &menu.side_dishes {
+        s.push_str(&format!(
+            "- {}: {} / {}\n",
+            side.code, side.name_ko, side.name_en
+        ));
+    }
+    s.push_str(
+        "\nRules:\n\
+- quantity = how many dinners (2인분 = 2, 2개 = 2, 2세트 = 2, \"two\" = 2); 1 when no number is said.\n\
+- style = the style the customer named, or null when none was named.\n\
+- side_dishes = how many of each side dish the customer asked for (with / and / 추가 / 같이 / 랑); 0 when not named.\n\
+- customizations = a component of the dinner changed to a new total amount: removed (빼/없이/no/without) = 0, \
+\"two cups of coffee\" = 2, \"extra steak\" = included + 1; [] when none. A side dish is never a customization.\n\
+- With a current order, apply the customer's change to it and repeat the whole order with intent \"modify\"; \
+keep everything the customer did not change.\n\
+- intent \"unclear\" when the words are not an order for these dinners (small talk, other food, questions, mumbling).\n<|im_end|>\n",
+    );
+    s
+}
+
+fn user_turn(text: &str, state: Option<&str>, words: &str) -> String {
+    format!(
+        "<|im_start|>user\nCurrent order: {}\nCustomer: {}\nMenu words: {}<|im_end|>\n<|im_start|>assistant\n",
+        state.unwrap_or("none"),
+        text,
+        words
+    )
+}
+
+/// Menu names (from the live menu) that occur in the utterance, with what they name: a hint
+/// that links Korean and English wording to codes. The model still decides what was ordered,
+/// in what quantity, and whether a word is a side dish or a change to a component.
+pub fn menu_words(text: &str, menu: &MenuCatalog) -> String {
+    let lower = text.to_lowercase();
+    let mut found: Vec<(String, String)> = Vec::new();
+    let mut add = |names: &[&str], label: String, haystack: &str| {
+        for name in names {
+            let name = name.trim().to_lowercase();
+            if name.chars().count() >= 2 && haystack.contains(&name) {
+                if !found.iter().any(|(_, l)| *l == label) {
+                    found.push((name, label));
+                }
+                return;
+            }
+        }
+    };
+    // Side dishes first, and removed before dinners are looked for: "french fries" names a
+    // side dish, not the French dinner.
+    let mut without_sides = lower.clone();
+    for side in &menu.side_dishes {
+        add(
+            &[&side.name_ko, &side.name_en],
+            format!("side dish {}", side.code),
+            &lower,
+        );
+        for name in [&side.name_ko, &side.name_en] {
+            without_sides = without_sides.replace(&name.to_lowercase(), " ");
+        }
+    }
+    for d in &menu.dinners {
+        let first_ko = d.name_ko.split_whitespace().next().unwrap_or_default();
+        let first_en = d.name_en.split_whitespace().next().unwrap_or_default();
+        add(
+            &[&d.name_ko, &d.name_en, first_ko, first_en],
+            format!("dinner {}", d.code),
+            &without_sides,
+        );
+    }
+    for d in &menu.dinners {
+        for st in &d.styles {
+            let first_ko = st.name_ko.split_whitespace().next().unwrap_or_default();
+            let first_en = st.name_en.split_whitespace().next().unwrap_or_default();
+            add(
+                &[&st.name_ko, &st.name_en, first_ko, first_en],
+                format!("style {}", st.code),
+                &lower,
+            );
+        }
+        for c in &d.components {
+            add(
+                &[&c.name_ko, &c.name_en],
+                format!("component {}", c.code),
+                &without_sides,
+            );
+        }
+    }
+    if found.is_empty() {
+        return "none".into();
+    }
+    found
+        .iter()
+        .map(|(word, label)| format!("{word} = {label}"))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The per-job part: the order so far, the customer's history and events, the utterance.
+pub fn job_suffix(
+    menu: &MenuCatalog,
+    transcript: &str,
+    state: Option<&OrderState>,
+    history: &[HistoryEntry],
+    events: &[EventInfo],
+) -> String {
+    // History and events inform recommendations (composed after decoding); the model only needs
+    // the current order to apply edits, and a shorter suffix keeps latency down.
+    let _ = (history, events);
+    let state_json = state.map(|s| state_json(s, menu));
+    let text = normalize(transcript);
+    user_turn(&text, state_json.as_deref(), &menu_words(&text, menu))
+}
+
+/// The order so far, in the same shape the model answers in.
+fn state_json(state: &OrderState, menu: &MenuCatalog) -> String {
+    let quoted = |v: &Option<String>| {
+        v.as_deref()
+            .map(|s| format!("\"{s}\""))
+            .unwrap_or_else(|| "null".into())
+    };
+    let sides: Vec<String> = menu
+        .side_dishes
+        .iter()
+        .map(|s| {
+            let n = state.side_dishes.iter().filter(|c| **c == s.code).count();
+            format!("\"{}\":{n}", s.code)
+        })
+        .collect();
+    let components: Vec<String> = state
+        .customizations
+        .iter()
+        .map(|c| {
+            format!(
+                r#"{{"component":"{}","quantity":{}}}"#,
+                c.component, c.quantity
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"menu":{},"style":{},"quantity":{},"side_dishes":{{{}}},"customizations":[{}]}}"#,
+        quoted(&state.menu),
+        quoted(&state.style),
+        state.quantity.unwrap_or(1),
+        sides.join(","),
+        components.join(",")
+    )
+}
+
+const NUMBER_WORDS: &[(&str, u32)] = &[
+    ("한", 1),
+    ("두", 2),
+    ("세", 3),
+    ("네", 4),
+    ("다섯", 5),
+    ("여섯", 6),
+    ("일곱", 7),
+    ("여덟", 8),
+    ("아홉", 9),
+    ("열", 10),
+];
+const STANDALONE_NUMBERS: &[(&str, u32)] = &[("하나", 1), ("둘", 2), ("셋", 3), ("넷", 4)];
+const COUNTERS: &[&str] = &[
+    "개", "인분", "세트", "잔", "병", "그릇", "접시", "마리", "줄", "분", "캔", "판",
+];
+
+/// Writes Korean native number words as digits ("두 개" → "2개", "하나랑" → "1개랑") so the
+/// small model reads quantities the way it reads "2인분".
+pub fn normalize(text: &str) -> String {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let mut out: Vec<String> = Vec::with_capacity(words.len());
+    let mut i = 0;
+    while i < words.len() {
+        let word = words[i];
+        if let Some((_, n)) = NUMBER_WORDS.iter().find(|(w, _)| *w == word) {
+            if let Some(next) = words.get(i + 1) {
+                if COUNTERS.iter().any(|c| next.starts_with(c)) {
+                    out.push(format!("{n}{next}"));
+                    i += 2;
+                    continue;
+                }
+            }
+        }
+        if let Some(joined) = number_glued_to_counter(word) {
+            out.push(joined);
+        } else if let Some(standalone) = standalone_number(word) {
+            out.push(standalone);
+        } else {
+            out.push(word.to_owned());
+        }
+        i += 1;
+    }
+    out.join(" ")
+}
+
+/// "두개" / "세세트" / "한잔씩" written without a space.
+fn number_glued_to_counter(word: &str) -> Option<String> {
+    NUMBER_WORDS.iter().find_map(|(w, n)| {
+        let rest = word.strip_prefix(w)?;
+        COUNTERS
+            .iter()
+            .any(|c| rest.starts_with(c))
+            .then(|| format!("{n}{rest}"))
+    })
+}
+
+/// "하나", "하나랑", "둘이요": a number word with at most a particle after it.
+fn standalone_number(word: &str) -> Option<String> {
+    const PARTICLES: &[&str] = &[
+        "", "요", "만", "랑", "이랑", "하고", "씩", "이요", "더", ",", ".", "요.", "요,",
+    ];
+    STANDALONE_NUMBERS.iter().find_map(|(w, n)| {
+        let rest = word.strip_prefix(w)?;
+        PARTICLES.contains(&rest).then(|| format!("{n}개{rest}"))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn example_states_are_order_states() {
+        for (_, state, _) in EXAMPLES {
+            if let Some(s) = state {
+                assert!(serde_json::from_str::<OrderState>(s).is_ok(), "{s}");
+            }
+        }
+    }
+
+    #[test]
+    fn korean_number_words_become_digits() {
+        assert_eq!(
+            normalize("프렌치 디너 두 개 주세요"),
+            "프렌치 디너 2개 주세요"
+        );
+        assert_eq!(
+            normalize("치킨 세 세트랑 콜라 한 캔"),
+            "치킨 3세트랑 콜라 1캔"
+        );
+        assert_eq!(normalize("와인은 두 잔씩이요"), "와인은 2잔씩이요");
+        assert_eq!(
+            normalize("발렌타인 디너 하나랑 샐러드"),
+            "발렌타인 디너 1개랑 샐러드"
+        );
+        assert_eq!(normalize("하나 더 추가해줘"), "1개 더 추가해줘");
+        assert_eq!(normalize("세개요"), "3개요");
+    }
+
+    #[test]
+    fn words_that_only_look_like_numbers_stay() {
+        assert_eq!(normalize("세트 메뉴 있어요?"), "세트 메뉴 있어요?");
+        assert_eq!(normalize("네 감사합니다"), "네 감사합니다");
+        assert_eq!(normalize("한번 볼게요"), "한번 볼게요");
+        assert_eq!(normalize("two french dinners"), "two french dinners");
+    }
+
+    #[test]
+    fn the_prefix_lists_every_code_and_the_suffix_the_state() {
+        let menu: MenuCatalog =
+            serde_json::from_str(include_str!("../eval/menu.json")).expect("menu.json parses");
+        let prefix: String = system_prefix(&menu)
+            .iter()
+            .map(|p| match p {
+                Part::Text(t) => t.clone(),
+                Part::Answer { json, .. } => json.to_string(),
+            })
+            .collect();
+        for d in &menu.dinners {
+            assert!(prefix.contains(&format!("- {}:", d.code)));
+        }
+        for s in &menu.side_dishes {
+            assert!(prefix.contains(&format!("- {}:", s.code)));
+        }
+        let state = OrderState {
+            menu: Some("chicken".into()),
+            style: None,
+            quantity: Some(2),
+            ..OrderState::default()
+        };
+        let suffix = job_suffix(&menu, "매운 맛으로 해줘", Some(&state), &[], &[]);
+        assert!(
+            suffix.contains("Menu words: 매운 맛 = style spicy"),
+            "{suffix}"
+        );
+        assert_eq!(
+            menu_words("two french dinners with french fries", &menu),
+            "french fries = side dish fries; french dinner = dinner french"
+        );
+        assert!(suffix.contains(r#"Current order: {"menu":"chicken","style":null,"quantity":2"#));
+        assert!(suffix.ends_with("<|im_start|>assistant\n"));
+    }
+}

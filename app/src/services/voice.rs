@@ -1,0 +1,331 @@
+//! VoiceService: a recording becomes a transcript, a transcript becomes a priced proposal
+//! (DESIGN §7, §8). The AI's answer is checked against the live menu and priced by the same
+//! DiscountService as a GUI order; the session's order in progress lives in Redis.
+
+use std::time::Instant;
+
+use ai_protocol::{AiErrorCode, AiFailure, AiResult, OrderState, Outcome, VoiceAnalysis};
+use serde::{Deserialize, Serialize};
+
+use crate::checkout::Quote;
+use crate::error::AppError;
+use crate::menu::ssr::load_menu;
+use crate::services::ai::{AiClient, LlmRequest};
+use crate::services::DiscountService;
+use crate::ssr::{AppContext, RedisHandle};
+use crate::voice::{
+    order_draft, parse_language, AudioFormat, SttResponse, VoiceAnalysisResponse,
+    VoiceAnalyzeRequest, MAX_AUDIO_BYTES,
+};
+
+pub struct VoiceService;
+
+/// How long a voice session keeps its order after the last utterance.
+pub const SESSION_TTL_SECS: u64 = 30 * 60;
+
+/// Redis key of a voice session.
+pub fn session_key(session_id: &str) -> String {
+    format!("voice:session:{session_id}")
+}
+
+/// What a voice session keeps between utterances.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VoiceSession {
+    /// The customer who started it; `None` for a guest. Nobody else may continue it.
+    pub customer_id: Option<i64>,
+    pub order_state: Option<OrderState>,
+}
+
+fn session_unavailable(err: impl std::fmt::Display) -> AppError {
+    tracing::error!(error = %err, "voice session store unavailable");
+    AppError::AiUnavailable
+}
+
+async fn redis_cmd<T: redis::FromRedisValue>(
+    redis: &RedisHandle,
+    cmd: redis::Cmd,
+) -> Result<T, AppError> {
+    let mut conn = redis.connection().await.map_err(session_unavailable)?;
+    let limit = redis.timeout();
+    tokio::time::timeout(limit, cmd.query_async::<T>(&mut conn))
+        .await
+        .map_err(|_| session_unavailable(format!("no answer within {limit:?}")))?
+        .map_err(session_unavailable)
+}
+
+/// The session's order so far. A session of another customer is not found (404); an expired
+/// or unknown one is `None`, and the caller starts a new session.
+pub async fn load_session(
+    redis: &RedisHandle,
+    session_id: &str,
+    customer_id: Option<i64>,
+) -> Result<Option<VoiceSession>, AppError> {
+    let raw: Option<String> = redis_cmd(
+        redis,
+        redis::cmd("GET").arg(session_key(session_id)).to_owned(),
+    )
+    .await?;
+    let Some(raw) = raw else {
+        return Ok(None);
+    };
+    let session: VoiceSession = match serde_json::from_str(&raw) {
+        Ok(session) => session,
+        Err(err) => {
+            tracing::warn!(error = %err, session_id, "unreadable voice session; starting over");
+            return Ok(None);
+        }
+    };
+    if session.customer_id != customer_id {
+        tracing::warn!(session_id, "voice session of another customer");
+        return Err(AppError::NotFound(
+            "음성 주문 세션을 찾을 수 없습니다.".into(),
+        ));
+    }
+    Ok(Some(session))
+}
+
+pub async fn save_session(
+    redis: &RedisHandle,
+    session_id: &str,
+    session: &VoiceSession,
+) -> Result<(), AppError> {
+    let json = serde_json::to_string(session).map_err(|_| AppError::Internal)?;
+    let cmd = redis::cmd("SET")
+        .arg(session_key(session_id))
+        .arg(json)
+        .arg("EX")
+        .arg(SESSION_TTL_SECS)
+        .to_owned();
+    redis_cmd::<()>(redis, cmd).await
+}
+
+/// A worker's failure as the customer sees it.
+fn failure(kind: &str, request_id: &str, f: &AiFailure) -> AppError {
+    match f.code {
+        AiErrorCode::NoSpeech => {
+            tracing::info!(request_id, kind, message = %f.message, "no speech recognised");
+            AppError::SpeechNotRecognized
+        }
+        AiErrorCode::UnsupportedAudio => {
+            tracing::info!(request_id, kind, message = %f.message, "audio not decodable");
+            AppError::UnsupportedMediaType {
+                field: "audio".into(),
+                message:
+                    "음성 파일을 읽을 수 없습니다. WAV, WebM, Ogg, MP3, M4A 파일을 보내 주세요."
+                        .into(),
+            }
+        }
+        AiErrorCode::BadJob | AiErrorCode::Internal => {
+            tracing::error!(request_id, kind, code = ?f.code, message = %f.message, "AI job failed");
+            AppError::Internal
+        }
+    }
+}
+
+fn unexpected(kind: &str, result: &AiResult) -> AppError {
+    tracing::error!(request_id = %result.request_id, kind, "AI worker answered with the wrong kind of result");
+    AppError::Internal
+}
+
+impl VoiceService {
+    /// Checks the upload (size, container), queues it and waits for the transcript.
+    /// 4a (no speech) → 422, undecodable → 415, no answer in time → 504.
+    pub async fn transcribe(
+        ai: &AiClient,
+        audio: &[u8],
+        filename: Option<&str>,
+        mime_type: Option<&str>,
+        language: Option<&str>,
+    ) -> Result<SttResponse, AppError> {
+        if audio.is_empty() {
+            return Err(AppError::invalid("audio", "음성 파일이 비어 있습니다"));
+        }
+        if audio.len() > MAX_AUDIO_BYTES {
+            return Err(AppError::PayloadTooLarge {
+                field: "audio".into(),
+                limit_bytes: MAX_AUDIO_BYTES as u64,
+            });
+        }
+        let format = AudioFormat::sniff(audio).ok_or_else(|| AppError::UnsupportedMediaType {
+            field: "audio".into(),
+            message: "음성 파일이 아닙니다. WAV, WebM, Ogg, MP3, M4A 파일을 보내 주세요.".into(),
+        })?;
+        let language = parse_language(language)?;
+        let filename = filename.filter(|f| !f.is_empty() && f.len() <= 255);
+        // The browser's label when it names audio (it may carry the codec), else the container's.
+        let mime_type = mime_type
+            .filter(|m| m.len() <= 100 && (m.starts_with("audio/") || m.starts_with("video/")))
+            .unwrap_or(format.mime_type());
+
+        let started = Instant::now();
+        let pending = ai
+            .send_stt_request(audio, filename, Some(mime_type), language.as_deref())
+            .await?;
+        let request_id = pending.request_id().to_owned();
+        tracing::info!(%request_id, bytes = audio.len(), ?format, "transcription requested");
+        let result = ai.wait_for_response(pending, ai.timeout()).await?;
+        let transcript = match &result.outcome {
+            Outcome::Transcript(t) => t,
+            Outcome::Failed(f) => return Err(failure("stt", &request_id, f)),
+            Outcome::Analysis(_) => return Err(unexpected("stt", &result)),
+        };
+        let text = transcript.text.trim();
+        tracing::info!(
+            %request_id,
+            elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            audio_ms = transcript.audio_ms,
+            chars = text.chars().count(),
+            "transcribed"
+        );
+        if text.is_empty() {
+            return Err(AppError::SpeechNotRecognized);
+        }
+        Ok(SttResponse {
+            transcript: text.to_owned(),
+            language: transcript.language.clone(),
+            audio_ms: transcript.audio_ms,
+        })
+    }
+
+    /// Understands one utterance in its session and, once the order is complete, prices it.
+    /// 4b (not understood, confidence < 0.7) → 422 with the AI's question; an answer that does
+    /// not fit the live menu is our failure (500) and is never priced.
+    pub async fn analyze(
+        ctx: &AppContext,
+        customer_id: Option<i64>,
+        req: &VoiceAnalyzeRequest,
+    ) -> Result<VoiceAnalysisResponse, AppError> {
+        let req = req.validate()?;
+        let started = Instant::now();
+
+        let existing = match &req.session_id {
+            Some(id) => load_session(&ctx.redis, id, customer_id)
+                .await?
+                .map(|s| (id.clone(), s)),
+            None => None,
+        };
+        let (session_id, previous) = match existing {
+            Some((id, session)) => (id, session.order_state),
+            None => {
+                let id = uuid::Uuid::new_v4().to_string();
+                if let Some(old) = &req.session_id {
+                    tracing::info!(old_session = %old, new_session = %id, "voice session expired; new one started");
+                }
+                (id, None)
+            }
+        };
+
+        let menu = load_menu(&ctx.pool).await?;
+        let catalog = menu.catalog();
+        let history = async {
+            match customer_id {
+                Some(id) => AiClient::get_user_order_history(&ctx.pool, id).await,
+                None => Vec::new(),
+            }
+        };
+        let (user_history, events) = tokio::join!(history, AiClient::get_active_events(&ctx.pool));
+
+        let pending = ctx
+            .ai
+            .send_llm_request(LlmRequest {
+                transcript: req.transcript.clone(),
+                language: req.language.clone(),
+                order_state: previous.clone(),
+                user_history,
+                events,
+                menu: catalog.clone(),
+            })
+            .await?;
+        let request_id = pending.request_id().to_owned();
+        tracing::info!(%request_id, %session_id, "order analysis requested");
+        let result = ctx.ai.wait_for_response(pending, ctx.ai.timeout()).await?;
+        let analysis: VoiceAnalysis = match result.outcome {
+            Outcome::Analysis(a) => *a,
+            Outcome::Failed(ref f) => return Err(failure("llm", &request_id, f)),
+            Outcome::Transcript(_) => return Err(unexpected("llm", &result)),
+        };
+
+        if !analysis.is_confident() {
+            tracing::info!(
+                %request_id,
+                confidence = analysis.confidence,
+                intent = ?analysis.intent,
+                "order not understood"
+            );
+            // The order so far stays as it was; the customer answers the question next.
+            save_session(
+                &ctx.redis,
+                &session_id,
+                &VoiceSession {
+                    customer_id,
+                    order_state: previous,
+                },
+            )
+            .await?;
+            let question = analysis
+                .additional_questions
+                .first()
+                .cloned()
+                .or_else(|| Some(analysis.response.clone()).filter(|r| !r.trim().is_empty()));
+            return Err(AppError::OrderNotUnderstood {
+                session_id,
+                question,
+            });
+        }
+
+        // The server trusts no one: every code and quantity is checked against the live menu.
+        if let Err(mismatch) = analysis.order_state.check(&catalog) {
+            tracing::error!(%request_id, %mismatch, "AI answer does not fit the menu");
+            return Err(AppError::Internal);
+        }
+        let draft = order_draft(&analysis.order_state).map_err(|err| {
+            tracing::error!(%request_id, error = %err, "AI answer cannot become an order");
+            AppError::Internal
+        })?;
+        save_session(
+            &ctx.redis,
+            &session_id,
+            &VoiceSession {
+                customer_id,
+                order_state: Some(analysis.order_state.clone()),
+            },
+        )
+        .await?;
+
+        let quote = match &draft {
+            None => None,
+            Some(draft) => {
+                let mut conn = ctx.pool.acquire().await?;
+                let pricing =
+                    DiscountService::calculate_order_pricing(&mut conn, customer_id, &menu, draft)
+                        .await
+                        .map_err(|err| match err {
+                            // Already checked against the menu: a pricing complaint is ours.
+                            AppError::InvalidInput { field, message } => {
+                                tracing::error!(%request_id, %field, %message, "voice draft cannot be priced");
+                                AppError::Internal
+                            }
+                            other => other,
+                        })?;
+                let discounts = pricing.applied_discounts(&menu);
+                Some(Quote { pricing, discounts })
+            }
+        };
+        tracing::info!(
+            %request_id,
+            %session_id,
+            confidence = analysis.confidence,
+            state = ?analysis.state,
+            final_price = quote.as_ref().map(|q| q.pricing.final_price.won()),
+            elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            "order analysed"
+        );
+        Ok(VoiceAnalysisResponse {
+            session_id,
+            transcript: req.transcript,
+            analysis,
+            order_draft: draft,
+            quote,
+        })
+    }
+}

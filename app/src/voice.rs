@@ -1,0 +1,415 @@
+//! Voice ordering as the browser and the server both see it (DESIGN §7): the request and
+//! response types of `/api/voice/*`, the checks made before anything is queued, and the server
+//! functions the app's own pages call. The work itself is `services::VoiceService` (ssr only).
+
+use std::collections::BTreeMap;
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use serde::{Deserialize, Serialize};
+
+pub use ai_protocol::{
+    ConversationState, Customization, Intent, OrderState, VoiceAnalysis, CONFIDENCE_THRESHOLD,
+};
+
+use crate::checkout::Quote;
+use crate::error::AppError;
+use crate::order::{
+    ComponentQuantity, CustomizationDraft, LineDraft, OrderDraft, Quantity, SideDishDraft,
+};
+
+/// Largest audio upload (DESIGN §7: ≤ 10 MB).
+pub const MAX_AUDIO_BYTES: usize = 10 * 1024 * 1024;
+/// Longest transcript `analyze` accepts, in characters.
+pub const MAX_TRANSCRIPT_CHARS: usize = 500;
+/// The languages the recogniser and the order model are asked for.
+pub const LANGUAGES: [&str; 2] = ["ko", "en"];
+
+/// What `POST /api/voice/stt` answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SttResponse {
+    pub transcript: String,
+    /// `ko` or `en`: the language given, or the one the recogniser detected.
+    pub language: String,
+    /// Length of the decoded audio.
+    pub audio_ms: u64,
+}
+
+/// What `POST /api/voice/analyze` takes: one utterance of a voice session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VoiceAnalyzeRequest {
+    pub transcript: String,
+    /// The session of earlier utterances ("하나 더", "디럭스로 바꿔줘" edit its order); `None`
+    /// starts a new one. Use the `session_id` of the previous answer.
+    #[serde(default)]
+    pub session_id: Option<String>,
+    /// `ko` or `en`; `None` lets the model follow the transcript.
+    #[serde(default)]
+    pub language: Option<String>,
+}
+
+/// The AI's proposal: what it understood and, once the order is complete, the same draft and
+/// price the GUI builder shows (priced on the server, never by the client).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VoiceAnalysisResponse {
+    pub session_id: String,
+    pub transcript: String,
+    pub analysis: VoiceAnalysis,
+    /// The order so far as the builder's draft, when it names a dinner, a style and a quantity.
+    pub order_draft: Option<OrderDraft>,
+    /// The draft priced for this customer (tier, events), when there is a draft.
+    pub quote: Option<Quote>,
+}
+
+/// An audio container the worker decodes, recognised from the bytes themselves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AudioFormat {
+    Wav,
+    Ogg,
+    WebM,
+    Mp4,
+    Mp3,
+}
+
+impl AudioFormat {
+    /// Looks at the first bytes only: RIFF/WAVE, OggS, EBML (WebM), `ftyp` (MP4/M4A), ID3 or an
+    /// MPEG audio frame sync. Anything else is not audio we accept.
+    pub fn sniff(bytes: &[u8]) -> Option<AudioFormat> {
+        match bytes {
+            [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'A', b'V', b'E', ..] => {
+                Some(AudioFormat::Wav)
+            }
+            [b'O', b'g', b'g', b'S', ..] => Some(AudioFormat::Ogg),
+            [0x1A, 0x45, 0xDF, 0xA3, ..] => Some(AudioFormat::WebM),
+            [_, _, _, _, b'f', b't', b'y', b'p', ..] => Some(AudioFormat::Mp4),
+            [b'I', b'D', b'3', ..] => Some(AudioFormat::Mp3),
+            [0xFF, second, ..] if second & 0xE0 == 0xE0 => Some(AudioFormat::Mp3),
+            _ => None,
+        }
+    }
+
+    pub fn mime_type(self) -> &'static str {
+        match self {
+            AudioFormat::Wav => "audio/wav",
+            AudioFormat::Ogg => "audio/ogg",
+            AudioFormat::WebM => "audio/webm",
+            AudioFormat::Mp4 => "audio/mp4",
+            AudioFormat::Mp3 => "audio/mpeg",
+        }
+    }
+}
+
+/// `ko`, `en`, or nothing (empty counts as nothing); anything else names the field.
+pub fn parse_language(raw: Option<&str>) -> Result<Option<String>, AppError> {
+    match raw.map(str::trim).filter(|l| !l.is_empty()) {
+        None => Ok(None),
+        Some(lang) => {
+            let lang = lang.to_ascii_lowercase();
+            if LANGUAGES.contains(&lang.as_str()) {
+                Ok(Some(lang))
+            } else {
+                Err(AppError::invalid("language", "ko 또는 en이어야 합니다"))
+            }
+        }
+    }
+}
+
+/// An analyze request whose fields passed validation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidAnalyzeRequest {
+    pub transcript: String,
+    pub session_id: Option<String>,
+    pub language: Option<String>,
+}
+
+impl VoiceAnalyzeRequest {
+    pub fn validate(&self) -> Result<ValidAnalyzeRequest, AppError> {
+        let transcript = self.transcript.trim();
+        if transcript.is_empty() {
+            return Err(AppError::invalid("transcript", "필수 항목입니다"));
+        }
+        if transcript.chars().count() > MAX_TRANSCRIPT_CHARS {
+            return Err(AppError::invalid(
+                "transcript",
+                format!("{MAX_TRANSCRIPT_CHARS}자 이하로 입력해 주세요"),
+            ));
+        }
+        let session_id = self
+            .session_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty());
+        if let Some(id) = session_id {
+            // Sessions are ids the server made (UUIDs); anything else never reaches Redis.
+            let well_formed =
+                id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+            if !well_formed {
+                return Err(AppError::invalid("session_id", "올바른 세션 ID가 아닙니다"));
+            }
+        }
+        Ok(ValidAnalyzeRequest {
+            transcript: transcript.to_owned(),
+            session_id: session_id.map(str::to_owned),
+            language: parse_language(self.language.as_deref())?,
+        })
+    }
+}
+
+/// Why a voice order cannot become a builder draft.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DraftError {
+    #[error("quantity {0} is not between 1 and 10")]
+    Quantity(u32),
+    #[error("{component} quantity {quantity} is not between 0 and 10")]
+    ComponentQuantity { component: String, quantity: u32 },
+    #[error("{count} × side dish {code} is more than 10")]
+    SideDishCount { code: String, count: usize },
+}
+
+/// The voice session's order as the GUI builder's draft: `None` until it names a dinner, a
+/// style and a quantity. Side dishes listed twice become quantity 2; a component customised
+/// twice keeps its last quantity.
+pub fn order_draft(state: &OrderState) -> Result<Option<OrderDraft>, DraftError> {
+    let (Some(menu), Some(style), Some(quantity)) = (&state.menu, &state.style, state.quantity)
+    else {
+        return Ok(None);
+    };
+    let quantity =
+        Quantity::try_from(i64::from(quantity)).map_err(|_| DraftError::Quantity(quantity))?;
+    let mut customizations: Vec<CustomizationDraft> = Vec::new();
+    for c in &state.customizations {
+        let q = ComponentQuantity::try_from(i64::from(c.quantity)).map_err(|_| {
+            DraftError::ComponentQuantity {
+                component: c.component.clone(),
+                quantity: c.quantity,
+            }
+        })?;
+        match customizations
+            .iter_mut()
+            .find(|d| d.component == c.component)
+        {
+            Some(existing) => existing.quantity = q,
+            None => customizations.push(CustomizationDraft {
+                component: c.component.clone(),
+                quantity: q,
+            }),
+        }
+    }
+    // Counted in first-mention order so the draft reads like the utterance.
+    let mut counts: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for (i, code) in state.side_dishes.iter().enumerate() {
+        counts.entry(code.as_str()).or_insert((i, 0)).1 += 1;
+    }
+    let mut ordered: Vec<(&str, usize, usize)> =
+        counts.into_iter().map(|(c, (i, n))| (c, i, n)).collect();
+    ordered.sort_by_key(|(_, first, _)| *first);
+    let side_dishes = ordered
+        .into_iter()
+        .map(|(code, _, count)| {
+            let quantity = i64::try_from(count)
+                .ok()
+                .and_then(|n| Quantity::try_from(n).ok())
+                .ok_or_else(|| DraftError::SideDishCount {
+                    code: code.to_owned(),
+                    count,
+                })?;
+            Ok(SideDishDraft {
+                code: code.to_owned(),
+                quantity,
+            })
+        })
+        .collect::<Result<Vec<_>, DraftError>>()?;
+    Ok(Some(OrderDraft {
+        lines: vec![LineDraft {
+            menu: menu.clone(),
+            style: style.clone(),
+            quantity,
+            customizations,
+            cake: None,
+        }],
+        side_dishes,
+    }))
+}
+
+/// Understands one utterance of a voice session and, once the order is complete, prices it
+/// (DESIGN §7). Works signed out; a signed-in customer's history informs the proposal.
+#[server(prefix = "/api", endpoint = "voice_analyze", input = Json)]
+pub async fn analyze_voice(req: VoiceAnalyzeRequest) -> Result<VoiceAnalysisResponse, AppError> {
+    crate::error::with_status(
+        async move {
+            use crate::services::VoiceService;
+            let ctx = crate::ssr::app_context()?;
+            let customer = crate::account::ssr::current_customer().await?;
+            VoiceService::analyze(&ctx, customer.map(|c| c.id), &req).await
+        }
+        .await,
+    )
+}
+
+/// Transcribes a recording sent as base64 (standard alphabet). The REST endpoint
+/// `POST /api/voice/stt` takes the raw bytes or a multipart upload instead.
+#[server(prefix = "/api", endpoint = "voice_transcribe", input = Json)]
+pub async fn transcribe_voice(
+    audio_b64: String,
+    filename: Option<String>,
+    mime_type: Option<String>,
+    language: Option<String>,
+) -> Result<SttResponse, AppError> {
+    crate::error::with_status(
+        async move {
+            use base64::Engine;
+
+            use crate::services::VoiceService;
+            // Checked before decoding so an oversized upload costs no memory.
+            if audio_b64.len() > MAX_AUDIO_BYTES.div_ceil(3) * 4 {
+                return Err(AppError::PayloadTooLarge {
+                    field: "audio_b64".into(),
+                    limit_bytes: MAX_AUDIO_BYTES as u64,
+                });
+            }
+            let audio = base64::engine::general_purpose::STANDARD
+                .decode(audio_b64.trim())
+                .map_err(|_| AppError::invalid("audio_b64", "base64 형식이 아닙니다"))?;
+            let ctx = crate::ssr::app_context()?;
+            VoiceService::transcribe(
+                &ctx.ai,
+                &audio,
+                filename.as_deref(),
+                mime_type.as_deref(),
+                language.as_deref(),
+            )
+            .await
+        }
+        .await,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_the_accepted_containers_only() {
+        let mut wav = b"RIFF\x24\x00\x00\x00WAVEfmt ".to_vec();
+        wav.extend([0u8; 16]);
+        assert_eq!(AudioFormat::sniff(&wav), Some(AudioFormat::Wav));
+        assert_eq!(AudioFormat::sniff(b"OggS\x00\x02"), Some(AudioFormat::Ogg));
+        assert_eq!(
+            AudioFormat::sniff(&[0x1A, 0x45, 0xDF, 0xA3, 0x9F]),
+            Some(AudioFormat::WebM)
+        );
+        assert_eq!(
+            AudioFormat::sniff(b"\x00\x00\x00\x20ftypM4A "),
+            Some(AudioFormat::Mp4)
+        );
+        assert_eq!(AudioFormat::sniff(b"ID3\x04\x00"), Some(AudioFormat::Mp3));
+        assert_eq!(
+            AudioFormat::sniff(&[0xFF, 0xFB, 0x90]),
+            Some(AudioFormat::Mp3)
+        );
+
+        assert_eq!(AudioFormat::sniff(b""), None);
+        assert_eq!(AudioFormat::sniff(b"hello, this is text"), None);
+        assert_eq!(AudioFormat::sniff(b"RIFF\x24\x00\x00\x00AVI LIST"), None);
+        assert_eq!(AudioFormat::sniff(b"\x89PNG\r\n\x1a\n"), None);
+        assert_eq!(AudioFormat::sniff(&[0xFF, 0x00]), None);
+        assert_eq!(AudioFormat::sniff(b"Ogg"), None);
+    }
+
+    #[test]
+    fn languages_are_ko_or_en() {
+        assert_eq!(parse_language(None).unwrap(), None);
+        assert_eq!(parse_language(Some("")).unwrap(), None);
+        assert_eq!(parse_language(Some("KO")).unwrap().as_deref(), Some("ko"));
+        assert_eq!(parse_language(Some("en")).unwrap().as_deref(), Some("en"));
+        assert_eq!(
+            parse_language(Some("fr")).unwrap_err().field(),
+            Some("language")
+        );
+    }
+
+    fn req(transcript: &str) -> VoiceAnalyzeRequest {
+        VoiceAnalyzeRequest {
+            transcript: transcript.into(),
+            session_id: None,
+            language: None,
+        }
+    }
+
+    #[test]
+    fn analyze_requests_name_the_bad_field() {
+        assert_eq!(
+            req("  치킨 디너  ").validate().unwrap().transcript,
+            "치킨 디너"
+        );
+        assert_eq!(req(" ").validate().unwrap_err().field(), Some("transcript"));
+        let long = "가".repeat(MAX_TRANSCRIPT_CHARS + 1);
+        assert_eq!(
+            req(&long).validate().unwrap_err().field(),
+            Some("transcript")
+        );
+        assert!(req(&"가".repeat(MAX_TRANSCRIPT_CHARS)).validate().is_ok());
+        let mut r = req("치킨");
+        r.session_id = Some("../../etc".into());
+        assert_eq!(r.validate().unwrap_err().field(), Some("session_id"));
+        r.session_id = Some(String::new());
+        assert_eq!(r.validate().unwrap().session_id, None);
+        r.language = Some("jp".into());
+        assert_eq!(r.validate().unwrap_err().field(), Some("language"));
+    }
+
+    fn state() -> OrderState {
+        OrderState {
+            menu: Some("chicken".into()),
+            style: Some("spicy".into()),
+            quantity: Some(2),
+            customizations: vec![
+                Customization {
+                    component: "cola".into(),
+                    quantity: 3,
+                },
+                Customization {
+                    component: "cola".into(),
+                    quantity: 2,
+                },
+            ],
+            side_dishes: vec!["fries".into(), "cola".into(), "fries".into()],
+        }
+    }
+
+    #[test]
+    fn a_complete_state_becomes_the_builders_draft() {
+        let draft = order_draft(&state()).unwrap().unwrap();
+        assert_eq!(draft.lines.len(), 1);
+        let line = &draft.lines[0];
+        assert_eq!(
+            (line.menu.as_str(), line.style.as_str()),
+            ("chicken", "spicy")
+        );
+        assert_eq!(line.quantity.get(), 2);
+        assert_eq!(line.customizations.len(), 1);
+        assert_eq!(line.customizations[0].quantity.get(), 2);
+        let sides: Vec<(&str, u8)> = draft
+            .side_dishes
+            .iter()
+            .map(|s| (s.code.as_str(), s.quantity.get()))
+            .collect();
+        assert_eq!(sides, vec![("fries", 2), ("cola", 1)]);
+    }
+
+    #[test]
+    fn an_incomplete_or_impossible_state_has_no_draft() {
+        let mut s = state();
+        s.style = None;
+        assert_eq!(order_draft(&s), Ok(None));
+        let mut s = state();
+        s.quantity = Some(11);
+        assert_eq!(order_draft(&s), Err(DraftError::Quantity(11)));
+        let mut s = state();
+        s.side_dishes = vec!["fries".into(); 11];
+        assert!(matches!(
+            order_draft(&s),
+            Err(DraftError::SideDishCount { count: 11, .. })
+        ));
+    }
+}

@@ -1,0 +1,142 @@
+//! The voice endpoints against the real `ai-worker` with the small CPU models: audio upload →
+//! transcript, silence → 4a, transcript → priced preview. Needs `scripts/models.sh`,
+//! `scripts/make_voice_samples.sh` and a built `ai-worker` (`AI_WORKER_BIN`, default
+//! target/debug/ai-worker); `scripts/test.sh` provides all three.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use crate::helpers::{spawn_app_with_ai, AiQueues};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn required(path: PathBuf, how: &str) -> PathBuf {
+    assert!(path.exists(), "{} is missing: {how}", path.display());
+    path
+}
+
+/// A real worker (LLM in-process, STT in its child) on this test's private queues.
+struct Worker(Child);
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        // SIGTERM would let it finish a job; the test is over, so stop it now. The STT child
+        // notices its parent's queue is gone only through its own stop, so kill it by group.
+        let _ = Command::new("pkill")
+            .args(["-KILL", "-P", &self.0.id().to_string()])
+            .status();
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_worker(queues: &AiQueues) -> Worker {
+    let bin = std::env::var("AI_WORKER_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| root().join("target/debug/ai-worker"));
+    let bin = required(
+        bin,
+        "build it with `cargo build -p ai-worker -p ai-worker-stt --bins`",
+    );
+    let models = root().join("models");
+    required(models.join("ggml-base.bin"), "run scripts/models.sh");
+    Worker(
+        Command::new(bin)
+            .args([
+                "serve",
+                "--llm-queue",
+                &queues.llm,
+                "--stt-queue",
+                &queues.stt,
+            ])
+            .env(
+                "LLM_MODEL",
+                models.join("qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"),
+            )
+            .env("WHISPER_MODEL", models.join("ggml-base.bin"))
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("ai-worker starts"),
+    )
+}
+
+fn sample(name: &str) -> Vec<u8> {
+    let path = required(
+        root().join("target/voice-samples").join(name),
+        "run scripts/make_voice_samples.sh",
+    );
+    std::fs::read(path).expect("sample readable")
+}
+
+#[tokio::test]
+async fn spoken_audio_becomes_a_priced_preview_and_silence_is_4a() {
+    // Generous: the first job also loads both models on a busy 2-core machine.
+    let (app, queues) = spawn_app_with_ai(Duration::from_secs(240)).await;
+    let _worker = start_worker(&queues);
+
+    let res = app
+        .client
+        .post(app.url("/api/voice/stt?language=en"))
+        .header("content-type", "audio/webm")
+        .body(sample("en_order.webm"))
+        .timeout(Duration::from_secs(300))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let body: serde_json::Value = res.json().await.unwrap();
+    let transcript = body["transcript"].as_str().unwrap().to_lowercase();
+    assert!(transcript.contains("french"), "{transcript}");
+
+    let res = app
+        .client
+        .post(app.url("/api/voice/stt"))
+        .header("content-type", "audio/wav")
+        .body(sample("silence.wav"))
+        .timeout(Duration::from_secs(300))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "speech_not_recognized");
+    assert_eq!(
+        body["error"]["message"],
+        "음성을 인식할 수 없습니다. 다시 시도해 주세요."
+    );
+
+    let res = app
+        .client
+        .post(app.url("/api/voice/analyze"))
+        .json(&serde_json::json!({ "transcript": "치킨 디너 2인분 매운 맛으로 주세요" }))
+        .timeout(Duration::from_secs(300))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["analysis"]["menu"], "chicken");
+    assert_eq!(body["analysis"]["style"], "spicy");
+    assert_eq!(body["analysis"]["quantity"], 2);
+    assert!(
+        body["quote"].is_object(),
+        "a complete order is priced: {body}"
+    );
+
+    let res = app
+        .client
+        .post(app.url("/api/voice/analyze"))
+        .json(&serde_json::json!({ "transcript": "오늘 날씨가 참 좋네요" }))
+        .timeout(Duration::from_secs(300))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "order_not_understood");
+    queues.delete().await;
+}
