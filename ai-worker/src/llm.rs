@@ -171,10 +171,29 @@ impl QwenLlmService {
     /// Runs the model on one job.
     pub fn decode(&mut self, job: &LlmJob) -> Result<Decoded, LlmError> {
         let started = Instant::now();
-        let (prefix, suffix) = Self::build_prompt(job)?;
-        let prefix_len = self.ensure_prefix(&prefix)?;
         let grammar = LlamaSampler::grammar(self.model, &analysis_grammar(&job.menu), "root")
             .map_err(llama)?;
+        let (mut run, prompt_tokens) = self.start_run(job, grammar)?;
+        let decoded = write_analysis(&mut run, &job.menu, job.order_state.is_some(), None);
+        let (generated, passes, text) = (run.generated, run.passes, run.text.clone());
+        let mut decoded = decoded?;
+        decoded.json = text;
+        decoded.prompt_tokens = prompt_tokens;
+        decoded.generated_tokens = generated;
+        decoded.model_passes = passes;
+        decoded.millis = started.elapsed().as_millis() as u64;
+        Ok(decoded)
+    }
+
+    /// A decoding run for `job`: the menu prefix cached, the job's suffix pending. Returns the
+    /// run and the prompt's length in tokens.
+    fn start_run(
+        &mut self,
+        job: &LlmJob,
+        grammar: LlamaSampler,
+    ) -> Result<(Run<'_>, usize), LlmError> {
+        let (prefix, suffix) = Self::build_prompt(job)?;
+        let prefix_len = self.ensure_prefix(&prefix)?;
         let mut run = Run {
             model: self.model,
             ctx: &mut self.ctx,
@@ -188,17 +207,9 @@ impl QwenLlmService {
             passes: 0,
         };
         let suffix_tokens = run.tokenize(&suffix);
-        run.pending.extend(suffix_tokens.iter().copied());
         let prompt_tokens = prefix_len + suffix_tokens.len();
-        let decoded = write_analysis(&mut run, &job.menu, job.order_state.is_some(), None);
-        let (generated, passes, text) = (run.generated, run.passes, run.text.clone());
-        let mut decoded = decoded?;
-        decoded.json = text;
-        decoded.prompt_tokens = prompt_tokens;
-        decoded.generated_tokens = generated;
-        decoded.model_passes = passes;
-        decoded.millis = started.elapsed().as_millis() as u64;
-        Ok(decoded)
+        run.pending.extend(suffix_tokens);
+        Ok((run, prompt_tokens))
     }
 
     /// Puts `prefix` in the KV cache (once per menu) and drops any previous job's tokens.
@@ -246,23 +257,7 @@ impl QwenLlmService {
     /// Free (unconstrained, greedy) generation, for the benchmark that compares the grammar's
     /// cost with none: returns the number of tokens generated.
     pub fn generate_free(&mut self, job: &LlmJob, max_tokens: usize) -> Result<usize, LlmError> {
-        let (prefix, suffix) = Self::build_prompt(job)?;
-        let prefix_len = self.ensure_prefix(&prefix)?;
-        let grammar = LlamaSampler::greedy();
-        let mut run = Run {
-            model: self.model,
-            ctx: &mut self.ctx,
-            grammar,
-            pending: Vec::new(),
-            n_past: prefix_len as i32,
-            last_logits: None,
-            batch_size: self.batch_size,
-            text: String::new(),
-            generated: 0,
-            passes: 0,
-        };
-        let suffix_tokens = run.tokenize(&suffix);
-        run.pending.extend(suffix_tokens);
+        let (mut run, _) = self.start_run(job, LlamaSampler::greedy())?;
         for _ in 0..max_tokens {
             let logits = run.logits()?;
             let best = argmax(logits);
