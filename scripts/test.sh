@@ -7,6 +7,10 @@ source "$(dirname "$0")/lib.sh"
 "$ROOT/scripts/make_voice_samples.sh"
 cd "$ROOT"
 
+# A test run builds everything once, so incremental caches only cost disk (a CI machine ran out).
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+log "disk: $(df -h --output=avail . | tail -1 | tr -d ' ') free"
+
 E2E_DB="${E2E_DB:-mrdaebak_e2e}"
 E2E_ADDR="${E2E_ADDR:-127.0.0.1:3100}"
 step() { log "$*"; STEP_START=$(date +%s); }

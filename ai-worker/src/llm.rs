@@ -168,6 +168,23 @@ impl QwenLlmService {
         ))
     }
 
+    /// Caches `menu`'s prompt prefix now, so the first customer's job does not pay for it
+    /// (tens of seconds on CPU). Returns the prefix length in tokens.
+    pub fn warm(&mut self, menu: &MenuCatalog) -> Result<usize, LlmError> {
+        let job = LlmJob {
+            request_id: "warm-up".into(),
+            transcript: String::new(),
+            language: None,
+            order_state: None,
+            user_history: vec![],
+            events: vec![],
+            menu: menu.clone(),
+            deadline_ms: u64::MAX,
+        };
+        let (prefix, _) = Self::build_prompt(&job)?;
+        self.ensure_prefix(&prefix)
+    }
+
     /// Runs the model on one job.
     pub fn decode(&mut self, job: &LlmJob) -> Result<Decoded, LlmError> {
         let started = Instant::now();

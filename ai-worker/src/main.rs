@@ -36,6 +36,10 @@ enum Command {
         llm_queue: String,
         #[arg(long, env = "AI_STT_QUEUE", default_value = ai_protocol::STT_QUEUE)]
         stt_queue: String,
+        /// The menu whose prompt is cached before the first job: the seeded menu unless given.
+        /// A job with another menu still works; its first job re-caches (slower once).
+        #[arg(long)]
+        warm_menu: Option<PathBuf>,
     },
     /// Transcribe an audio file (runs `ai-worker-stt transcribe`).
     Transcribe {
@@ -99,7 +103,14 @@ fn real_main() -> anyhow::Result<ExitCode> {
             no_stt,
             llm_queue,
             stt_queue,
-        } => serve(redis_url, no_stt, &llm_queue, &stt_queue),
+            warm_menu,
+        } => {
+            let menu = match warm_menu {
+                Some(path) => load_menu(&path)?,
+                None => serde_json::from_str(SEEDED_MENU).context("the bundled menu.json")?,
+            };
+            serve(redis_url, no_stt, &llm_queue, &stt_queue, &menu)
+        }
         Command::Transcribe {
             file,
             language,
@@ -172,11 +183,15 @@ fn job(
     }
 }
 
+/// The menu the database is seeded with (migrations), as the catalog the server sends.
+const SEEDED_MENU: &str = include_str!("../eval/menu.json");
+
 fn serve(
     redis_url: String,
     no_stt: bool,
     llm_queue: &str,
     stt_queue: &str,
+    warm_menu: &MenuCatalog,
 ) -> anyhow::Result<ExitCode> {
     let stop = StopFlag::on_signals()?;
     let mut child = if no_stt {
@@ -189,7 +204,15 @@ fn serve(
         tracing::info!(pid = child.id(), "speech-to-text process started");
         Some(child)
     };
-    let service = QwenLlmService::load(&LlmConfig::from_env())?;
+    let mut service = QwenLlmService::load(&LlmConfig::from_env())?;
+    let started = Instant::now();
+    let prefix_tokens = service.warm(warm_menu)?;
+    // Scripts wait for this line before sending customers' jobs.
+    tracing::info!(
+        prefix_tokens,
+        ms = started.elapsed().as_millis() as u64,
+        "menu prompt warmed; taking jobs"
+    );
     let mut handler = LlmHandler { service };
     let config = WorkerConfig::new(redis_url, llm_queue);
     let result = run(&config, &mut handler, &stop);
