@@ -6,6 +6,10 @@ use ai_protocol::{
 };
 
 use crate::llm::Decoded;
+use crate::prompt::Mention;
+
+/// Below this probability the quantity is confirmed with a question.
+const QUANTITY_MIN_P: f32 = 0.7;
 
 /// Cap on the confidence when the model picked a dinner that the customer did not name (or
 /// named another one): such an order goes back to the customer (4b) instead of being guessed.
@@ -28,8 +32,10 @@ pub fn analysis(job: &LlmJob, decoded: &Decoded) -> VoiceAnalysis {
         .as_ref()
         .filter(|s| s.menu == order.menu)
         .and_then(|s| s.style.clone());
-    let style_named = order.style.as_deref().is_some_and(|st| {
-        crate::prompt::menu_words(&job.transcript, menu).contains(&format!("= style {st}"))
+    let style_named = order.style.as_ref().is_some_and(|st| {
+        crate::prompt::mentions(&job.transcript, menu)
+            .iter()
+            .any(|(_, m)| *m == Mention::Style(st.clone()))
     });
     if decoded.p_style < STYLE_MIN_P && !style_named && kept_style != order.style {
         order.style = kept_style;
@@ -82,7 +88,10 @@ pub fn analysis(job: &LlmJob, decoded: &Decoded) -> VoiceAnalysis {
         });
     }
 
-    let confidence = decoded.p_intent.min(decoded.p_menu).min(decoded.p_quantity);
+    // Confidence is about whether we understood the order at all (4b asks again); a doubtful
+    // quantity is shown in the editable preview with a question instead ("하나랑 샐러드 하나":
+    // two numbers, one of them the dinners').
+    let confidence = decoded.p_intent.min(decoded.p_menu);
     let named = named_dinners(&job.transcript, menu);
     let chosen = order.menu.clone().unwrap_or_default();
     let edits_an_order = job.order_state.is_some();
@@ -121,6 +130,14 @@ pub fn analysis(job: &LlmJob, decoded: &Decoded) -> VoiceAnalysis {
     } else {
         ConversationState::Collecting
     };
+    // The order can be confirmed as it is; the question only invites a fix.
+    if let (Some(q), true) = (order.quantity, decoded.p_quantity < QUANTITY_MIN_P) {
+        questions.push(if korean {
+            format!("{q}인분 맞으신가요?")
+        } else {
+            format!("Is that {q} dinner{}?", if q == 1 { "" } else { "s" })
+        });
+    }
     let response = reply(menu, &order, korean, state);
     let alternatives = dinner
         .map(|d| {
@@ -337,6 +354,16 @@ mod tests {
             "{}",
             a.response
         );
+    }
+
+    #[test]
+    fn a_doubtful_quantity_is_asked_about_but_the_order_stands() {
+        let mut d = decoded(Intent::Order, chicken(Some("spicy")));
+        d.p_quantity = 0.6;
+        let a = analysis(&job("치킨 디너 매운 맛 2개랑 콜라 1개", None), &d);
+        assert!(a.is_confident(), "{a:?}");
+        assert_eq!(a.state, ConversationState::Ready);
+        assert_eq!(a.additional_questions, vec!["2인분 맞으신가요?".to_owned()]);
     }
 
     #[test]

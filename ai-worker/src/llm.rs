@@ -24,7 +24,7 @@ use llama_cpp_2::token::data_array::LlamaTokenDataArray;
 use llama_cpp_2::token::LlamaToken;
 
 use crate::grammar::analysis_grammar;
-use crate::prompt::{job_suffix, system_prefix, Part};
+use crate::prompt::{job_suffix, mentions, normalize, system_prefix, Mention, Part};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LlmError {
@@ -149,10 +149,19 @@ impl QwenLlmService {
         for part in system_prefix(&job.menu) {
             match part {
                 Part::Text(text) => pieces.push(text),
-                Part::Answer { json, has_state } => {
+                Part::Answer {
+                    json,
+                    state,
+                    mentions,
+                } => {
                     let answer: Answer = serde_json::from_str(json)
                         .map_err(|e| LlmError::Llama(format!("example answer {json}: {e}")))?;
-                    pieces.extend(answer_segments(&answer, has_state, &job.menu)?);
+                    pieces.extend(answer_segments(
+                        &answer,
+                        state.as_ref(),
+                        &mentions,
+                        &job.menu,
+                    )?);
                 }
             }
         }
@@ -191,7 +200,11 @@ impl QwenLlmService {
         let grammar = LlamaSampler::grammar(self.model, &analysis_grammar(&job.menu), "root")
             .map_err(llama)?;
         let (mut run, prompt_tokens) = self.start_run(job, grammar)?;
-        let decoded = write_analysis(&mut run, &job.menu, job.order_state.is_some(), None);
+        let found: Vec<Mention> = mentions(&normalize(&job.transcript), &job.menu)
+            .into_iter()
+            .map(|(_, m)| m)
+            .collect();
+        let decoded = write_analysis(&mut run, &job.menu, job.order_state.as_ref(), &found, None);
         let (generated, passes, text) = (run.generated, run.passes, run.text.clone());
         let mut decoded = decoded?;
         decoded.json = text;
@@ -299,6 +312,13 @@ fn argmax(values: &[f32]) -> usize {
     best
 }
 
+/// Log-odds against "0" of a side dish the utterance names: e^2.5 ≈ 12, so the model
+/// overrules it only when it is quite sure ("감자튀김 빼고").
+const SIDE_DISH_PRIOR: f32 = 2.5;
+/// Log-odds for "0" of a side dish neither named nor ordered already: the small model mixes
+/// up drinks ("커피 두 잔" became two colas), so adding one takes overwhelming evidence.
+const UNNAMED_SIDE_DISH_PRIOR: f32 = 6.0;
+
 /// Where an analysis is written: the live model, or the prompt's examples.
 trait Writer {
     fn emit(&mut self, text: &str) -> Result<(), LlmError>;
@@ -307,6 +327,16 @@ trait Writer {
         &mut self,
         options: &[String],
         teacher: Option<usize>,
+    ) -> Result<(usize, f32), LlmError> {
+        self.choose_biased(options, teacher, &[])
+    }
+    /// As `choose`, with `bias[i]` (log-odds) added to option `i` where the options first differ:
+    /// a prior from what the utterance names, which the model's own evidence can overrule.
+    fn choose_biased(
+        &mut self,
+        options: &[String],
+        teacher: Option<usize>,
+        bias: &[f32],
     ) -> Result<(usize, f32), LlmError>;
 }
 
@@ -344,10 +374,11 @@ impl Writer for Segments {
         self.0.push(text.to_owned());
         Ok(())
     }
-    fn choose(
+    fn choose_biased(
         &mut self,
         options: &[String],
         teacher: Option<usize>,
+        _bias: &[f32],
     ) -> Result<(usize, f32), LlmError> {
         let i = teacher.filter(|i| *i < options.len()).ok_or_else(|| {
             LlmError::Llama(format!(
@@ -363,11 +394,12 @@ impl Writer for Segments {
 /// The text pieces of an example answer, as the decoder would write them.
 pub fn answer_segments(
     answer: &Answer,
-    has_state: bool,
+    state: Option<&OrderState>,
+    mentions: &[Mention],
     menu: &MenuCatalog,
 ) -> Result<Vec<String>, LlmError> {
     let mut segments = Segments(Vec::new());
-    write_analysis(&mut segments, menu, has_state, Some(answer))?;
+    write_analysis(&mut segments, menu, state, mentions, Some(answer))?;
     Ok(segments.0)
 }
 
@@ -375,12 +407,13 @@ impl Writer for Run<'_> {
     fn emit(&mut self, text: &str) -> Result<(), LlmError> {
         Run::emit(self, text)
     }
-    fn choose(
+    fn choose_biased(
         &mut self,
         options: &[String],
         _teacher: Option<usize>,
+        bias: &[f32],
     ) -> Result<(usize, f32), LlmError> {
-        Run::choose(self, options)
+        Run::choose(self, options, bias)
     }
 }
 
@@ -457,11 +490,13 @@ impl Run<'_> {
     }
 
     /// Lets the model choose one of `options` (prefix-free texts); returns its index and the
-    /// probability of the choice among the options.
-    fn choose(&mut self, options: &[String]) -> Result<(usize, f32), LlmError> {
+    /// probability of the choice among the options. `bias` (per option, may be empty) is added
+    /// to the scores at the first token where the options differ.
+    fn choose(&mut self, options: &[String], bias: &[f32]) -> Result<(usize, f32), LlmError> {
         let tokens: Vec<Vec<LlamaToken>> = options.iter().map(|o| self.tokenize(o)).collect();
         let mut alive: Vec<usize> = (0..options.len()).collect();
         let mut probability = 1.0f32;
+        let mut biased = bias.is_empty();
         let mut k = 0;
         loop {
             if let Some(&done) = alive.iter().find(|&&i| tokens[i].len() == k) {
@@ -474,7 +509,18 @@ impl Run<'_> {
                 next[0]
             } else {
                 let logits = self.logits()?;
-                let scores: Vec<f32> = next.iter().map(|t| logits[t.0 as usize]).collect();
+                let mut scores: Vec<f32> = next.iter().map(|t| logits[t.0 as usize]).collect();
+                if !biased {
+                    biased = true;
+                    for (score, token) in scores.iter_mut().zip(&next) {
+                        // Options sharing this first token share its strongest prior.
+                        *score += alive
+                            .iter()
+                            .filter(|&&i| tokens[i][k] == *token)
+                            .map(|&i| bias.get(i).copied().unwrap_or(0.0))
+                            .fold(f32::NEG_INFINITY, f32::max);
+                    }
+                }
                 let max = scores.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
                 let sum: f32 = scores.iter().map(|s| (s - max).exp()).sum();
                 let best = argmax(&scores);
@@ -506,9 +552,11 @@ impl Run<'_> {
 fn write_analysis<W: Writer>(
     w: &mut W,
     menu: &MenuCatalog,
-    has_state: bool,
+    state: Option<&OrderState>,
+    mentions: &[Mention],
     teacher: Option<&Answer>,
 ) -> Result<Decoded, LlmError> {
+    let has_state = state.is_some();
     let mut decoded = Decoded {
         intent: Intent::Unclear,
         order: OrderState::default(),
@@ -582,6 +630,8 @@ fn write_analysis<W: Writer>(
 
     // Every side dish and every component gets its own small decision, with its name right
     // before it: a small model answers "how many fries?" far better than it writes a list.
+    // What the utterance names is a prior: a named side dish needs strong evidence to be 0
+    // ("감자튀김 빼고"), one neither named nor already ordered needs strong evidence to be added.
     w.emit("\"side_dishes\":{")?;
     let sides = &menu.side_dishes;
     for (k, side) in sides.iter().enumerate() {
@@ -595,7 +645,16 @@ fn write_analysis<W: Writer>(
                 .count()
                 .min(10)
         });
-        let (n, _) = w.choose(&options, t)?;
+        let named = mentions.contains(&Mention::SideDish(side.code.clone()));
+        let ordered = state.is_some_and(|s| s.side_dishes.contains(&side.code));
+        let zero_bias = if named {
+            -SIDE_DISH_PRIOR
+        } else if ordered {
+            0.0
+        } else {
+            UNNAMED_SIDE_DISH_PRIOR
+        };
+        let (n, _) = w.choose_biased(&options, t, &[zero_bias])?;
         for _ in 0..n {
             decoded.order.side_dishes.push(side.code.clone());
         }
@@ -604,12 +663,49 @@ fn write_analysis<W: Writer>(
         w.emit("},")?;
     }
 
+    // A component the utterance names is always asked about ("coffee: how many now?"); the
+    // model may answer its included amount, which is no change. Then the model may add others.
     w.emit("\"customizations\":[")?;
-    let mut remaining: Vec<&ai_protocol::MenuComponent> = dinner.components.iter().collect();
+    let (named, mut remaining): (Vec<&ai_protocol::MenuComponent>, Vec<_>) = dinner
+        .components
+        .iter()
+        .partition(|c| mentions.contains(&Mention::Component(c.code.clone())));
     let mut first = true;
+    for component in &named {
+        w.emit(&format!(
+            "{}\"component\":\"{}\",\"quantity\":",
+            if first { "{" } else { ",{" },
+            component.code
+        ))?;
+        first = false;
+        let options: Vec<String> = (0..=10).map(|n| format!("{n}}}")).collect();
+        let t = teacher.map(|t| {
+            t.customizations
+                .iter()
+                .find(|c| c.component == component.code)
+                .map_or(component.default_quantity, |c| c.quantity)
+                .min(10) as usize
+        });
+        let (q, _) = w.choose(&options, t)?;
+        if q as u32 != component.default_quantity {
+            decoded.order.customizations.push(Customization {
+                component: component.code.clone(),
+                quantity: q as u32,
+            });
+        }
+    }
+    let rest: Vec<&Customization> = teacher
+        .map(|t| {
+            t.customizations
+                .iter()
+                .filter(|c| !named.iter().any(|n| n.code == c.component))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut added = 0;
     while !remaining.is_empty() {
         let more = if first { "{" } else { ",{" };
-        let next = teacher.and_then(|t| t.customizations.get(decoded.order.customizations.len()));
+        let next = rest.get(added).copied();
         let (stop, _) = w.choose(
             &["]".into(), more.into()],
             teacher.map(|_| usize::from(next.is_some())),
@@ -627,6 +723,7 @@ fn write_analysis<W: Writer>(
         let options: Vec<String> = (0..=10).map(|n| format!("{n}}}")).collect();
         let t = next.map(|n| n.quantity.min(10) as usize);
         let (q, _) = w.choose(&options, t)?;
+        added += 1;
         decoded.order.customizations.push(Customization {
             component: component.code.clone(),
             quantity: q as u32,

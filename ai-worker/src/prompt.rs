@@ -60,6 +60,11 @@ const EXAMPLES: &[(&str, Option<&str>, &str)] = &[
         None,
         r#"{"intent":"order","menu":"valentine","style":"simple","quantity":1,"side_dishes":["cheese_balls"],"customizations":[]}"#,
     ),
+    (
+        "샴페인 축제 디너 그랜드 하나, 커피 포트는 빼 주세요",
+        None,
+        r#"{"intent":"order","menu":"champagne_feast","style":"grand","quantity":1,"side_dishes":[],"customizations":[{"component":"coffee_pot","quantity":0}]}"#,
+    ),
     ("피자 한 판 배달 되나요?", None, r#"{"intent":"unclear"}"#),
     (
         "hmm let me think, what time is it",
@@ -73,7 +78,11 @@ const EXAMPLES: &[(&str, Option<&str>, &str)] = &[
 #[derive(Debug, Clone, PartialEq)]
 pub enum Part {
     Text(String),
-    Answer { json: &'static str, has_state: bool },
+    Answer {
+        json: &'static str,
+        state: Option<OrderState>,
+        mentions: Vec<Mention>,
+    },
 }
 
 /// The part of the prompt that depends only on the menu: evaluated once and kept in the KV cache.
@@ -81,17 +90,17 @@ pub fn system_prefix(menu: &MenuCatalog) -> Vec<Part> {
     let mut parts = vec![Part::Text(instructions(menu))];
     for (text, state, answer) in EXAMPLES {
         // Example states are written as order states and shown in the answer's shape.
-        let state = state
-            .and_then(|s| serde_json::from_str::<OrderState>(s).ok())
-            .map(|s| state_json(&s, menu));
+        let state = state.and_then(|s| serde_json::from_str::<OrderState>(s).ok());
+        let found = mentions(text, menu);
         parts.push(Part::Text(user_turn(
             text,
-            state.as_deref(),
-            &menu_words(text, menu),
+            state.as_ref().map(|s| state_json(s, menu)).as_deref(),
+            &format_mentions(&found),
         )));
         parts.push(Part::Answer {
             json: answer,
-            has_state: state.is_some(),
+            state,
+            mentions: found.into_iter().map(|(_, m)| m).collect(),
         });
         parts.push(Part::Text("<|im_end|>\n".into()));
     }
@@ -158,44 +167,88 @@ fn user_turn(text: &str, state: Option<&str>, words: &str) -> String {
     )
 }
 
+/// What a menu name found in an utterance names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mention {
+    SideDish(String),
+    Dinner(String),
+    Style(String),
+    Component(String),
+}
+
+impl std::fmt::Display for Mention {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Mention::SideDish(code) => write!(f, "side dish {code}"),
+            Mention::Dinner(code) => write!(f, "dinner {code}"),
+            Mention::Style(code) => write!(f, "style {code}"),
+            Mention::Component(code) => write!(f, "component {code}"),
+        }
+    }
+}
+
 /// Menu names (from the live menu) that occur in the utterance, with what they name: a hint
 /// that links Korean and English wording to codes. The model still decides what was ordered,
 /// in what quantity, and whether a word is a side dish or a change to a component.
 pub fn menu_words(text: &str, menu: &MenuCatalog) -> String {
+    format_mentions(&mentions(text, menu))
+}
+
+fn format_mentions(found: &[(String, Mention)]) -> String {
+    if found.is_empty() {
+        return "none".into();
+    }
+    found
+        .iter()
+        .map(|(word, mention)| format!("{word} = {mention}"))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The menu names in `text`, each with what it names, in the order they are looked for.
+pub fn mentions(text: &str, menu: &MenuCatalog) -> Vec<(String, Mention)> {
     let lower = text.to_lowercase();
-    let mut found: Vec<(String, String)> = Vec::new();
-    let mut add = |names: &[&str], label: String, haystack: &str| {
+    let mut found: Vec<(String, Mention)> = Vec::new();
+    // Records the first of `names` found in `haystack` and returns it.
+    let mut add = |names: &[&str], label: Mention, haystack: &str| -> Option<String> {
         for name in names {
             let name = name.trim().to_lowercase();
             if name.chars().count() >= 2 && haystack.contains(&name) {
                 if !found.iter().any(|(_, l)| *l == label) {
-                    found.push((name, label));
+                    found.push((name.clone(), label));
                 }
-                return;
+                return Some(name);
             }
         }
+        None
     };
     // Side dishes first, and removed before dinners are looked for: "french fries" names a
     // side dish, not the French dinner.
     let mut without_sides = lower.clone();
     for side in &menu.side_dishes {
+        let short = short_name(&side.name_en, menu);
         add(
-            &[&side.name_ko, &side.name_en],
-            format!("side dish {}", side.code),
+            &[&side.name_ko, &side.name_en, short.as_deref().unwrap_or("")],
+            Mention::SideDish(side.code.clone()),
             &lower,
         );
         for name in [&side.name_ko, &side.name_en] {
             without_sides = without_sides.replace(&name.to_lowercase(), " ");
         }
     }
+    // The words that named the dinner do not also name a component ("샴페인 디너" is the
+    // dinner, not its champagne); a second "champagne" still does.
+    let mut components_haystack = without_sides.clone();
     for d in &menu.dinners {
         let first_ko = d.name_ko.split_whitespace().next().unwrap_or_default();
         let first_en = d.name_en.split_whitespace().next().unwrap_or_default();
-        add(
+        if let Some(name) = add(
             &[&d.name_ko, &d.name_en, first_ko, first_en],
-            format!("dinner {}", d.code),
+            Mention::Dinner(d.code.clone()),
             &without_sides,
-        );
+        ) {
+            components_haystack = components_haystack.replacen(&name, " ", 1);
+        }
     }
     for d in &menu.dinners {
         for st in &d.styles {
@@ -203,26 +256,39 @@ pub fn menu_words(text: &str, menu: &MenuCatalog) -> String {
             let first_en = st.name_en.split_whitespace().next().unwrap_or_default();
             add(
                 &[&st.name_ko, &st.name_en, first_ko, first_en],
-                format!("style {}", st.code),
+                Mention::Style(st.code.clone()),
                 &lower,
             );
         }
         for c in &d.components {
             add(
                 &[&c.name_ko, &c.name_en],
-                format!("component {}", c.code),
-                &without_sides,
+                Mention::Component(c.code.clone()),
+                &components_haystack,
             );
         }
     }
-    if found.is_empty() {
-        return "none".into();
-    }
     found
+}
+
+/// The last word of a multi-word English name ("fries" of "French Fries"), which customers
+/// say alone, unless some other menu item or component is called that ("bread").
+fn short_name(name_en: &str, menu: &MenuCatalog) -> Option<String> {
+    let mut words = name_en.split_whitespace();
+    let last = words.next_back()?.to_lowercase();
+    words.next()?;
+    let taken = menu
+        .side_dishes
         .iter()
-        .map(|(word, label)| format!("{word} = {label}"))
-        .collect::<Vec<_>>()
-        .join("; ")
+        .map(|s| &s.name_en)
+        .chain(menu.dinners.iter().map(|d| &d.name_en))
+        .chain(
+            menu.dinners
+                .iter()
+                .flat_map(|d| d.components.iter().map(|c| &c.name_en)),
+        )
+        .any(|n| n.to_lowercase() == last);
+    (last.chars().count() >= 4 && !taken).then_some(last)
 }
 
 /// The per-job part: the order so far, the customer's history and events, the utterance.
