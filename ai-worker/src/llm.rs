@@ -235,6 +235,7 @@ impl QwenLlmService {
             text: String::new(),
             generated: 0,
             passes: 0,
+            option_probabilities: Vec::new(),
         };
         let suffix_tokens = run.tokenize(&suffix);
         let prompt_tokens = prefix_len + suffix_tokens.len();
@@ -338,6 +339,11 @@ trait Writer {
         teacher: Option<usize>,
         bias: &[f32],
     ) -> Result<(usize, f32), LlmError>;
+    /// Each option's probability at the first token where the last choice's options differed
+    /// (exact when they differ at their first token); empty when unknown.
+    fn last_probabilities(&self) -> Vec<f32> {
+        Vec::new()
+    }
 }
 
 /// An example answer of the prompt.
@@ -415,6 +421,9 @@ impl Writer for Run<'_> {
     ) -> Result<(usize, f32), LlmError> {
         Run::choose(self, options, bias)
     }
+    fn last_probabilities(&self) -> Vec<f32> {
+        self.option_probabilities.clone()
+    }
 }
 
 /// One job's decoding state.
@@ -431,6 +440,8 @@ struct Run<'a> {
     text: String,
     generated: usize,
     passes: usize,
+    /// See `Writer::last_probabilities`.
+    option_probabilities: Vec<f32>,
 }
 
 impl Run<'_> {
@@ -497,6 +508,8 @@ impl Run<'_> {
         let mut alive: Vec<usize> = (0..options.len()).collect();
         let mut probability = 1.0f32;
         let mut biased = bias.is_empty();
+        let mut first_split = true;
+        self.option_probabilities = vec![1.0; options.len()];
         let mut k = 0;
         loop {
             if let Some(&done) = alive.iter().find(|&&i| tokens[i].len() == k) {
@@ -525,6 +538,15 @@ impl Run<'_> {
                 let sum: f32 = scores.iter().map(|s| (s - max).exp()).sum();
                 let best = argmax(&scores);
                 probability *= 1.0 / sum; // exp(max - max) / sum
+                if first_split {
+                    first_split = false;
+                    for (i, p) in self.option_probabilities.iter_mut().enumerate() {
+                        *p = next
+                            .iter()
+                            .position(|t| alive.contains(&i) && tokens[i][k] == *t)
+                            .map_or(0.0, |j| (scores[j] - max).exp() / sum);
+                    }
+                }
                 tracing::debug!(
                     at = %self.text,
                     options = ?next
@@ -580,7 +602,12 @@ fn write_analysis<W: Writer>(
     let options: Vec<String> = intents.iter().map(|s| s.to_string()).collect();
     let t = teacher.and_then(|t| intents.iter().position(|i| *i == t.intent_option()));
     let (i, p) = w.choose(&options, t)?;
-    decoded.p_intent = p;
+    // "order" and "modify" both mean an order: what matters is that it is not unclear.
+    let p_unclear = w.last_probabilities().get(1).copied();
+    decoded.p_intent = match (intents[i], p_unclear) {
+        ("unclear\"}", _) | (_, None) => p,
+        (_, Some(p_unclear)) => 1.0 - p_unclear,
+    };
     decoded.intent = match intents[i] {
         "order\"" => Intent::Order,
         "modify\"" => Intent::Modify,
@@ -647,12 +674,11 @@ fn write_analysis<W: Writer>(
         });
         let named = mentions.contains(&Mention::SideDish(side.code.clone()));
         let ordered = state.is_some_and(|s| s.side_dishes.contains(&side.code));
-        let zero_bias = if named {
-            -SIDE_DISH_PRIOR
-        } else if ordered {
-            0.0
-        } else {
-            UNNAMED_SIDE_DISH_PRIOR
+        // Named and already ordered is most likely a change ("remove the fries"): no prior.
+        let zero_bias = match (named, ordered) {
+            (true, false) => -SIDE_DISH_PRIOR,
+            (_, true) => 0.0,
+            (false, false) => UNNAMED_SIDE_DISH_PRIOR,
         };
         let (n, _) = w.choose_biased(&options, t, &[zero_bias])?;
         for _ in 0..n {
