@@ -195,6 +195,9 @@ make_samples() {
     { convert en_order.wav mic_en.wav rate 48000 channels 1 pad 1 2; made mic_en.wav; }
   fresh mic_ko.wav ko_order.wav ||
     { convert ko_order.wav mic_ko.wav rate 48000 channels 1 pad 1 2; made mic_ko.wav; }
+  # A microphone that hears nothing (4a in the browser).
+  fresh mic_silence.wav silence.wav ||
+    { convert silence.wav mic_silence.wav rate 48000 channels 1 pad 0 1; made mic_silence.wav; }
 
   log "$MADE file(s) made in $dir"
   summary "$dir"

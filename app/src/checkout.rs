@@ -76,15 +76,15 @@ pub async fn checkout(
     )
 }
 
-/// Creates a pending order without paying (the voice flow, and "pay later").
+/// Creates a pending order without paying (the voice flow, and "pay later"); the request's
+/// `source` says which. Priced on the server and stock reserved exactly as at checkout.
 #[server(prefix = "/api", endpoint = "create_order", input = Json)]
 pub async fn create_order(order: OrderRequest) -> Result<CreatedOrder, AppError> {
     crate::error::with_status(
         async move {
-            use crate::order::OrderSource;
             use crate::services::OrderService;
             let (ctx, customer) = crate::account::ssr::signed_in().await?;
-            OrderService::create_order(&ctx.pool, customer.id, &order, OrderSource::Gui).await
+            OrderService::create_order(&ctx.pool, customer.id, &order).await
         }
         .await,
     )

@@ -125,6 +125,85 @@ impl AppError {
     }
 }
 
+impl AppError {
+    /// Reads a REST answer's `{"error": {"code", "message", ...}}` body (written by the server's
+    /// `ApiError`) back into the error it was made from, for the browser's own REST calls (the
+    /// voice upload). A body that is not ours (a proxy's page) falls back on the status.
+    pub fn from_rest_response(status: u16, body: &str) -> AppError {
+        #[derive(Deserialize)]
+        struct Envelope {
+            error: Body,
+        }
+        #[derive(Deserialize)]
+        struct Body {
+            code: String,
+            #[serde(default)]
+            message: String,
+            #[serde(default)]
+            field: Option<String>,
+            #[serde(default)]
+            order_id: Option<i64>,
+            #[serde(default)]
+            order_number: Option<String>,
+            #[serde(default)]
+            session_id: Option<String>,
+            #[serde(default)]
+            question: Option<String>,
+            #[serde(default)]
+            limit_bytes: Option<u64>,
+        }
+        let Ok(Envelope { error: b }) = serde_json::from_str::<Envelope>(body) else {
+            return match status {
+                413 => AppError::PayloadTooLarge {
+                    field: "audio".into(),
+                    limit_bytes: crate::voice::MAX_AUDIO_BYTES as u64,
+                },
+                503 => AppError::AiUnavailable,
+                504 => AppError::AiTimeout,
+                _ => AppError::Transport(format!("HTTP {status}")),
+            };
+        };
+        let field = b.field.clone().unwrap_or_default();
+        // `InvalidInput` and friends travel as `field: message`; the variant keeps them apart.
+        let message = match b.message.strip_prefix(&format!("{field}: ")) {
+            Some(rest) if !field.is_empty() => rest.to_owned(),
+            _ => b.message.clone(),
+        };
+        let decline =
+            serde_json::from_value::<DeclineCode>(serde_json::Value::String(b.code.clone()));
+        match (b.code.as_str(), decline) {
+            (_, Ok(decline_code)) => AppError::PaymentDeclined {
+                decline_code,
+                order_id: b.order_id.unwrap_or_default(),
+                order_number: b.order_number.unwrap_or_default(),
+            },
+            ("not_found", _) => AppError::NotFound(b.message),
+            ("invalid_input", _) => AppError::InvalidInput { field, message },
+            ("unauthorized", _) => AppError::Unauthorized,
+            ("bad_credentials", _) => AppError::BadCredentials,
+            ("out_of_stock", _) => AppError::OutOfStock,
+            ("conflict", _) => AppError::Conflict(b.message),
+            ("idempotency_key_reused", _) => AppError::IdempotencyKeyReused,
+            ("speech_not_recognized", _) => AppError::SpeechNotRecognized,
+            ("order_not_understood", _) => AppError::OrderNotUnderstood {
+                session_id: b.session_id.unwrap_or_default(),
+                question: b.question,
+            },
+            ("ai_timeout", _) => AppError::AiTimeout,
+            ("ai_unavailable", _) => AppError::AiUnavailable,
+            ("unsupported_media_type", _) => AppError::UnsupportedMediaType { field, message },
+            ("payload_too_large", _) => AppError::PayloadTooLarge {
+                field,
+                limit_bytes: b
+                    .limit_bytes
+                    .unwrap_or(crate::voice::MAX_AUDIO_BYTES as u64),
+            },
+            ("internal", _) => AppError::Internal,
+            _ => AppError::Transport(b.message),
+        }
+    }
+}
+
 /// Domain errors display as `field: message`; the field travels separately on the wire.
 fn field_error(field: &str, shown: String) -> AppError {
     let message = match shown.split_once(": ") {

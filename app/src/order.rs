@@ -174,15 +174,25 @@ pub struct OrderRequest {
     #[serde(default)]
     pub side_dishes: Vec<SideDishDraft>,
     pub delivery: DeliveryDetails,
+    /// How the customer built the order (`orders.source`): the GUI builder unless a voice
+    /// session proposed it. Only a label: the price and the stock come from the lines alone.
+    #[serde(default)]
+    pub source: OrderSource,
 }
 
 impl OrderRequest {
-    pub fn new(store: String, draft: OrderDraft, delivery: DeliveryDetails) -> Self {
+    pub fn new(
+        store: String,
+        draft: OrderDraft,
+        delivery: DeliveryDetails,
+        source: OrderSource,
+    ) -> Self {
         OrderRequest {
             store,
             lines: draft.lines,
             side_dishes: draft.side_dishes,
             delivery,
+            source,
         }
     }
 
@@ -195,9 +205,10 @@ impl OrderRequest {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum OrderSource {
+    #[default]
     Gui,
     Voice,
 }
@@ -330,5 +341,24 @@ mod tests {
         assert!(serde_json::from_str::<ComponentQuantity>("0").is_ok());
         assert!(serde_json::from_str::<ComponentQuantity>("11").is_err());
         assert!(serde_json::from_str::<ComponentQuantity>("-1").is_err());
+    }
+
+    #[test]
+    fn an_order_without_a_source_came_from_the_gui() {
+        let json = serde_json::json!({
+            "store": "gangnam",
+            "lines": [{ "menu": "chicken", "style": "spicy", "quantity": 2 }],
+            "delivery": { "address": "a", "recipient": "r", "phone": "p" },
+        });
+        let req: OrderRequest = serde_json::from_value(json.clone()).unwrap();
+        assert_eq!(req.source, OrderSource::Gui);
+        let mut voice = json;
+        voice["source"] = "voice".into();
+        let req: OrderRequest = serde_json::from_value(voice).unwrap();
+        assert_eq!(req.source, OrderSource::Voice);
+        assert_eq!(req.source.code(), "voice");
+        let mut bad = serde_json::to_value(&req).unwrap();
+        bad["source"] = "phone".into();
+        assert!(serde_json::from_value::<OrderRequest>(bad).is_err());
     }
 }

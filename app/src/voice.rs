@@ -46,6 +46,12 @@ pub struct VoiceAnalyzeRequest {
     /// `ko` or `en`; `None` lets the model follow the transcript.
     #[serde(default)]
     pub language: Option<String>,
+    /// The order as the customer left it on the page, hand edits included. When given it
+    /// replaces the session's order before this utterance is understood, so "make it three"
+    /// after picking 디럭스 by hand keeps 디럭스. Checked against the live menu like the AI's
+    /// answers; it carries no price.
+    #[serde(default)]
+    pub order_state: Option<OrderState>,
 }
 
 /// The AI's proposal: what it understood and, once the order is complete, the same draft and
@@ -120,6 +126,8 @@ pub struct ValidAnalyzeRequest {
     pub transcript: String,
     pub session_id: Option<String>,
     pub language: Option<String>,
+    /// Not yet checked against the menu: that needs the live menu (`VoiceService::analyze`).
+    pub order_state: Option<OrderState>,
 }
 
 impl VoiceAnalyzeRequest {
@@ -151,6 +159,7 @@ impl VoiceAnalyzeRequest {
             transcript: transcript.to_owned(),
             session_id: session_id.map(str::to_owned),
             language: parse_language(self.language.as_deref())?,
+            order_state: self.order_state.clone(),
         })
     }
 }
@@ -229,6 +238,32 @@ pub fn order_draft(state: &OrderState) -> Result<Option<OrderDraft>, DraftError>
         }],
         side_dishes,
     }))
+}
+
+/// The inverse of [`order_draft`]: the builder's draft as a voice session's order, so the next
+/// utterance edits what the customer sees (hand edits included). `style_chosen` is false while
+/// the builder only shows the dinner's first style because nobody picked one: the style then
+/// stays unsaid and the AI keeps asking for it. Only the first line is a voice order's.
+pub fn order_state_from_draft(draft: &OrderDraft, style_chosen: bool) -> Option<OrderState> {
+    let line = draft.lines.first()?;
+    Some(OrderState {
+        menu: Some(line.menu.clone()),
+        style: style_chosen.then(|| line.style.clone()),
+        quantity: Some(u32::from(line.quantity.get())),
+        customizations: line
+            .customizations
+            .iter()
+            .map(|c| Customization {
+                component: c.component.clone(),
+                quantity: u32::from(c.quantity.get()),
+            })
+            .collect(),
+        side_dishes: draft
+            .side_dishes
+            .iter()
+            .flat_map(|s| std::iter::repeat_n(s.code.clone(), usize::from(s.quantity.get())))
+            .collect(),
+    })
 }
 
 /// Understands one utterance of a voice session and, once the order is complete, prices it
@@ -333,6 +368,7 @@ mod tests {
             transcript: transcript.into(),
             session_id: None,
             language: None,
+            order_state: None,
         }
     }
 
@@ -395,6 +431,26 @@ mod tests {
             .map(|s| (s.code.as_str(), s.quantity.get()))
             .collect();
         assert_eq!(sides, vec![("fries", 2), ("cola", 1)]);
+    }
+
+    #[test]
+    fn the_builders_draft_becomes_the_sessions_order_again() {
+        let mut original = state();
+        original.customizations.remove(0);
+        let draft = order_draft(&original).unwrap().unwrap();
+        let back = order_state_from_draft(&draft, true).unwrap();
+        assert_eq!(back.menu, original.menu);
+        assert_eq!(back.style, original.style);
+        assert_eq!(back.quantity, original.quantity);
+        assert_eq!(back.customizations, original.customizations);
+        let mut sides = back.side_dishes.clone();
+        sides.sort();
+        assert_eq!(sides, vec!["cola", "fries", "fries"]);
+        assert_eq!(order_draft(&back).unwrap(), Some(draft.clone()));
+
+        let unpicked = order_state_from_draft(&draft, false).unwrap();
+        assert_eq!(unpicked.style, None, "a style nobody picked is not said");
+        assert_eq!(order_state_from_draft(&OrderDraft::default(), true), None);
     }
 
     #[test]

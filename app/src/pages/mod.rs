@@ -8,6 +8,7 @@ mod menu;
 mod order_builder;
 pub mod orders;
 mod payment;
+mod voice_order;
 
 pub use auth::{AccountPage, LoginPage, SignupPage};
 pub use dinner::DinnerPage;

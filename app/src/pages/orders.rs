@@ -80,7 +80,8 @@ fn order_view(o: &OrderView, l: Lang) -> impl IntoView + use<> {
         view! { <A href=format!("/orders/{}/pay", o.id) attr:class="button primary" attr:data-testid="pay-link">{l.pick("결제하기", "Pay now")}</A> }
     });
     view! {
-        <article class="order-detail" data-testid="order-detail" data-order-number=o.order_number.clone()>
+        <article class="order-detail" data-testid="order-detail" data-order-number=o.order_number.clone()
+            data-source=o.source.clone()>
             {headline}
             <p data-testid="order-status">
                 {status_label(l, &o.order_status)} " · " {status_label(l, &o.payment_status)}

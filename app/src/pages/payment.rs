@@ -101,7 +101,10 @@ pub fn CardFields(card: CardState) -> impl IntoView {
 pub fn PaymentPage() -> impl IntoView {
     let lang = use_lang();
     let order_id = order_id_param();
-    let declined = use_query_map().read_untracked().get("declined").is_some();
+    let query = use_query_map();
+    let declined = query.read_untracked().get("declined").is_some();
+    // Arrived from a confirmed voice order (DESIGN §8: 주문이 생성되었습니다 — then payment).
+    let created = query.read_untracked().get("created").is_some();
     let order = Resource::new(order_id, get_order);
     let card = CardState::new();
     let pay = ServerAction::<PayOrder>::new();
@@ -122,6 +125,14 @@ pub fn PaymentPage() -> impl IntoView {
     view! {
         <section class="payment-page">
             <h1>{move || lang.get().pick("결제", "Payment")}</h1>
+            {move || (created && pay.value().get().is_none()).then(|| view! {
+                <p class="success" role="status" data-testid="order-created">
+                    {move || lang.get().pick(
+                        "주문이 생성되었습니다. 결제를 진행해 주세요.",
+                        "Your order has been created. Please pay to confirm it.",
+                    )}
+                </p>
+            })}
             <Transition fallback=|| view! { <p class="loading">"…"</p> }>
                 {move || Suspend::new(async move {
                     match order.await {

@@ -19,7 +19,7 @@ use sha2::Digest;
 use sqlx::PgPool;
 
 use crate::error::AppError;
-use crate::order::{CheckoutRequest, OrderSource, PaymentReceipt};
+use crate::order::{CheckoutRequest, PaymentReceipt};
 
 /// The GUI checkout, as the seed draws it: create the order (stock reserved, pending), then
 /// charge it. A decline keeps the order pending so the customer can pay again (2a).
@@ -118,8 +118,7 @@ async fn create_and_pay(
     customer_id: i64,
     req: &CheckoutRequest,
 ) -> Result<PaymentReceipt, AppError> {
-    let created =
-        OrderService::create_order(pool, customer_id, &req.order, OrderSource::Gui).await?;
+    let created = OrderService::create_order(pool, customer_id, &req.order).await?;
     // The order is new and locked by nobody else: it needs no key of its own.
     PaymentService::process_mock_payment(pool, customer_id, created.order_id, &req.payment, None)
         .await

@@ -10,8 +10,8 @@ use crate::error::AppError;
 use crate::menu::ssr::load_menu;
 use crate::menu::Menu;
 use crate::order::{
-    CreatedOrder, DeliveryDetails, OrderItemView, OrderRequest, OrderSideDishView, OrderSource,
-    OrderSummary, OrderView, MAX_LETTERING_CHARS,
+    CreatedOrder, DeliveryDetails, OrderItemView, OrderRequest, OrderSideDishView, OrderSummary,
+    OrderView, MAX_LETTERING_CHARS,
 };
 use crate::pricing::{AppliedDiscount, PricingBreakdown};
 use crate::services::DiscountService;
@@ -190,12 +190,14 @@ fn missing(field: &str) -> AppError {
 impl OrderService {
     /// Prices and stores an order with `payment_status = 'pending'`, reserving its ingredients
     /// from the store. One transaction: on any shortfall nothing is written (409, 2b).
-    #[tracing::instrument(skip(pool, req), fields(store = %req.store, lines = req.lines.len()))]
+    #[tracing::instrument(
+        skip(pool, req),
+        fields(store = %req.store, lines = req.lines.len(), source = req.source.code())
+    )]
     pub async fn create_order(
         pool: &PgPool,
         customer_id: i64,
         req: &OrderRequest,
-        source: OrderSource,
     ) -> Result<CreatedOrder, AppError> {
         validate_shape(req)?;
         let delivery = validate_delivery(&req.delivery)?;
@@ -237,7 +239,7 @@ impl OrderService {
         .bind(&delivery.phone)
         .bind(delivery.requested_at)
         .bind(&delivery.notes)
-        .bind(source.code())
+        .bind(req.source.code())
         .fetch_one(&mut *tx)
         .await?;
 

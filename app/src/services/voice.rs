@@ -217,6 +217,17 @@ impl VoiceService {
 
         let menu = load_menu(&ctx.pool).await?;
         let catalog = menu.catalog();
+        // The page's order (hand edits included) wins over the session's: it is what the
+        // customer sees. It must fit the menu like anything else that reaches the model.
+        let previous = match req.order_state {
+            Some(state) => {
+                state.check(&catalog).map_err(|mismatch| {
+                    AppError::invalid("order_state", format!("메뉴와 맞지 않습니다: {mismatch}"))
+                })?;
+                Some(state)
+            }
+            None => previous,
+        };
         let history = async {
             match customer_id {
                 Some(id) => AiClient::get_user_order_history(&ctx.pool, id).await,

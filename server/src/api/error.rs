@@ -55,3 +55,72 @@ impl IntoResponse for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use http_body_util::BodyExt;
+
+    use super::*;
+    use app::payment::DeclineCode;
+
+    /// The browser reads REST errors back with `AppError::from_rest_response`: every error
+    /// this module writes must come back as itself.
+    #[tokio::test]
+    async fn every_error_reads_back_as_itself() {
+        let errors = [
+            AppError::NotFound("주문을 찾을 수 없습니다.".into()),
+            AppError::invalid("audio", "음성 파일이 비어 있습니다"),
+            AppError::Unauthorized,
+            AppError::BadCredentials,
+            AppError::PaymentDeclined {
+                decline_code: DeclineCode::InsufficientFunds,
+                order_id: 7,
+                order_number: "MD-20261124-000007".into(),
+            },
+            AppError::OutOfStock,
+            AppError::Conflict("같은 주문이 이미 처리 중입니다.".into()),
+            AppError::IdempotencyKeyReused,
+            AppError::SpeechNotRecognized,
+            AppError::OrderNotUnderstood {
+                session_id: "0b7c".into(),
+                question: Some("어떤 디너를 주문하시겠어요?".into()),
+            },
+            AppError::OrderNotUnderstood {
+                session_id: "0b7c".into(),
+                question: None,
+            },
+            AppError::AiTimeout,
+            AppError::AiUnavailable,
+            AppError::UnsupportedMediaType {
+                field: "audio".into(),
+                message: "음성 파일이 아닙니다.".into(),
+            },
+            AppError::PayloadTooLarge {
+                field: "audio".into(),
+                limit_bytes: 10 * 1024 * 1024,
+            },
+            AppError::Internal,
+        ];
+        for err in errors {
+            let response = ApiError(err.clone()).into_response();
+            let status = response.status().as_u16();
+            let bytes = response.into_body().collect().await.unwrap().to_bytes();
+            let body = String::from_utf8(bytes.to_vec()).unwrap();
+            assert_eq!(AppError::from_rest_response(status, &body), err, "{body}");
+        }
+    }
+
+    #[test]
+    fn a_body_that_is_not_ours_falls_back_on_the_status() {
+        let page = "<html>Gateway Timeout</html>";
+        assert_eq!(AppError::from_rest_response(504, page), AppError::AiTimeout);
+        assert_eq!(
+            AppError::from_rest_response(503, ""),
+            AppError::AiUnavailable
+        );
+        assert!(matches!(
+            AppError::from_rest_response(502, page),
+            AppError::Transport(_)
+        ));
+    }
+}

@@ -5,9 +5,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 
-use app::order::{
-    CreatedOrder, OrderRequest, OrderSource, OrderSummary, OrderView, PaymentReceipt,
-};
+use app::order::{CreatedOrder, OrderRequest, OrderSummary, OrderView, PaymentReceipt};
 use app::payment::CardInput;
 use app::services::{OrderService, PaymentService};
 
@@ -31,8 +29,8 @@ async fn create(
     AuthCustomer(customer): AuthCustomer,
     ApiJson(req): ApiJson<OrderRequest>,
 ) -> ApiResult<(StatusCode, Json<CreatedOrder>)> {
-    let created =
-        OrderService::create_order(&state.pool, customer.id, &req, OrderSource::Gui).await?;
+    // `source` is part of the request: a voice client sends "voice", anything else is the GUI.
+    let created = OrderService::create_order(&state.pool, customer.id, &req).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 

@@ -335,3 +335,57 @@ async fn an_idempotency_key_replays_its_answer_and_belongs_to_one_order() {
         .count();
     assert_eq!(successes, 1);
 }
+
+#[tokio::test]
+async fn a_voice_order_is_created_pending_with_its_source_through_both_paths() {
+    let app = spawn_app().await;
+    let customer = app.quick_customer(&unique_email("voicesrc")).await;
+    let source_of = |id: i64| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, String>("SELECT source FROM orders WHERE id = $1")
+                .bind(id)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+
+    // REST: the request says "voice"; without `source` it is the GUI.
+    let mut voice = one_chicken("gangnam");
+    voice["source"] = json!("voice");
+    let created = app.create_order(&customer, voice).await;
+    let voice_id = created["order_id"].as_i64().unwrap();
+    assert_eq!(source_of(voice_id).await, "voice");
+    assert_eq!(
+        app.order_status(voice_id).await,
+        ("pending".to_owned(), "pending".to_owned())
+    );
+    let created = app.create_order(&customer, one_chicken("gangnam")).await;
+    assert_eq!(
+        source_of(created["order_id"].as_i64().unwrap()).await,
+        "gui"
+    );
+
+    // The server function the voice page calls; the price is the server's, whatever is sent.
+    let mut voice = one_chicken("gangnam");
+    voice["source"] = json!("voice");
+    voice["final_price"] = json!(10);
+    let res = app
+        .post_as(
+            Some(&customer),
+            "/api/create_order",
+            &json!({ "order": voice }),
+        )
+        .await;
+    let status = res.status();
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["pricing"]["final_price"], 28_000);
+    assert_eq!(source_of(body["order_id"].as_i64().unwrap()).await, "voice");
+
+    let mut unknown = one_chicken("gangnam");
+    unknown["source"] = json!("phone");
+    let (status, _) = error_of(app.post_as(Some(&customer), "/api/orders", &unknown).await).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}

@@ -971,3 +971,79 @@ async fn ai_client_withdraws_a_job_nobody_took_and_reports_redis_down() {
     let app_err: app::error::AppError = err.into();
     assert_eq!(app_err.status().as_u16(), 503);
 }
+
+#[tokio::test]
+async fn the_pages_order_replaces_the_sessions_and_must_fit_the_menu() {
+    let (app, queues) = spawn_app_with_ai(TIMEOUT).await;
+    let worker = fake_worker(
+        &queues.llm,
+        2,
+        Duration::ZERO,
+        Delivery::StoreAndPublish,
+        |job| match job["order_state"].is_null() {
+            true => analysis(chicken("spicy", 2, &[]), 0.9),
+            // "make it three" on top of whatever the job says the order is.
+            false => {
+                let mut state: OrderState =
+                    serde_json::from_value(job["order_state"].clone()).unwrap();
+                state.quantity = Some(3);
+                analysis(state, 0.9)
+            }
+        },
+    );
+    let res = app
+        .post_as(
+            None,
+            "/api/voice/analyze",
+            &json!({ "transcript": "치킨 디너 두 개 매운 맛으로" }),
+        )
+        .await;
+    let first: Value = res.json().await.unwrap();
+    let session_id = first["session_id"].as_str().unwrap().to_owned();
+
+    // The customer picked 간장 마늘 and fries by hand, then said "세 개로 바꿔줘".
+    let edited = chicken("soy_garlic", 2, &["fries"]);
+    let res = app
+        .post_as(
+            None,
+            "/api/voice/analyze",
+            &json!({ "transcript": "세 개로 바꿔줘", "session_id": session_id, "order_state": edited }),
+        )
+        .await;
+    let status = res.status();
+    let second: Value = res.json().await.unwrap();
+    assert_eq!(status, StatusCode::OK, "{second}");
+    assert_eq!(second["session_id"], session_id);
+    let line = &second["order_draft"]["lines"][0];
+    assert_eq!(
+        (&line["style"], &line["quantity"]),
+        (&json!("soy_garlic"), &json!(3))
+    );
+    assert_eq!(second["order_draft"]["side_dishes"][0]["code"], "fries");
+    let jobs = worker.await.unwrap();
+    assert_eq!(
+        jobs[1]["order_state"],
+        serde_json::to_value(&edited).unwrap()
+    );
+
+    // A page order the menu does not have never reaches the model.
+    let mut pizza = chicken("spicy", 1, &[]);
+    pizza.menu = Some("pizza".into());
+    let res = app
+        .post_as(
+            None,
+            "/api/voice/analyze",
+            &json!({ "transcript": "하나 더", "session_id": session_id, "order_state": pizza }),
+        )
+        .await;
+    let (status, error) = error_of(res).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
+    assert_eq!(error["field"], "order_state");
+    let queued: i64 = redis::cmd("LLEN")
+        .arg(&queues.llm)
+        .query_async(&mut redis_connection().await)
+        .await
+        .unwrap();
+    assert_eq!(queued, 0);
+    queues.delete().await;
+}

@@ -1,0 +1,48 @@
+import {
+  GOOD_CARD,
+  expect,
+  expectConfirmation,
+  fillCard,
+  fillDelivery,
+  signUp,
+  styleRadio,
+  test,
+} from './fixtures';
+import { TURN_MS, expectPreview, microphone, typeUtterance, voiceSuite } from './voice-helpers';
+
+// Voice ordering with a Korean microphone.
+test.use(microphone('mic_ko.wav'));
+voiceSuite('mic_ko.wav');
+
+test.describe('a Korean microphone', () => {
+
+  test('치킨 디너 두 개 매운 맛으로: previewed, changed to three by a second utterance, paid', async ({ page }) => {
+    test.setTimeout(4 * TURN_MS);
+    await signUp(page);
+    await page.getByTestId('voice-record').click();
+    await expect(page.getByTestId('voice-transcript')).toContainText('치킨', { timeout: TURN_MS });
+    await expectPreview(page);
+    await expect(page.getByTestId('builder-dinner')).toHaveValue('chicken');
+    await expect(page.getByTestId('builder-quantity')).toHaveValue('2');
+    await expect(styleRadio(page, 'spicy')).toBeChecked();
+
+    await typeUtterance(page, '세 개로 바꿔줘');
+    const price = await expectPreview(page);
+    await expect(page.getByTestId('builder-quantity')).toHaveValue('3');
+    await expect(page.getByTestId('builder-dinner')).toHaveValue('chicken');
+    await expect(styleRadio(page, 'spicy')).toBeChecked();
+    // (28,000 + 1,000) × 3 for a new (regular) customer.
+    expect(price).toBe('87,000원');
+
+    await fillDelivery(page);
+    await page.getByTestId('voice-confirm').click();
+    await expect(page).toHaveURL(/\/orders\/\d+\/pay\?created=1$/);
+    await expect(page.getByTestId('order-created')).toContainText('주문이 생성되었습니다');
+    await expect(page.getByTestId('pay-total')).toHaveText(price);
+    await fillCard(page, GOOD_CARD);
+    await page.getByTestId('pay-submit').click();
+    await expectConfirmation(page);
+    await expect(page.getByTestId('order-total')).toHaveText(price);
+    await expect(page.getByTestId('order-detail')).toHaveAttribute('data-source', 'voice');
+  });
+});
