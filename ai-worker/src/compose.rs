@@ -6,7 +6,7 @@ use ai_protocol::{
 };
 
 use crate::llm::Decoded;
-use crate::prompt::Mention;
+use crate::prompt::{mentions, Mention, HISTORY_IN_PROMPT};
 
 /// Below this probability the quantity is confirmed with a question.
 const QUANTITY_MIN_P: f32 = 0.7;
@@ -27,13 +27,21 @@ pub fn analysis(job: &LlmJob, decoded: &Decoded) -> VoiceAnalysis {
     };
     let menu = &job.menu;
     let mut order = decoded.order.clone();
+    // With no style said, the one kept is the order's so far, else that of the past order the
+    // dinner was taken from ("the usual").
+    let usual = job
+        .user_history
+        .iter()
+        .take(HISTORY_IN_PROMPT)
+        .find(|h| Some(&h.menu) == order.menu.as_ref());
     let kept_style = job
         .order_state
         .as_ref()
         .filter(|s| s.menu == order.menu)
-        .and_then(|s| s.style.clone());
+        .and_then(|s| s.style.clone())
+        .or_else(|| usual.map(|h| h.style.clone()));
     let style_named = order.style.as_ref().is_some_and(|st| {
-        crate::prompt::mentions(&job.transcript, menu)
+        mentions(&job.transcript, menu)
             .iter()
             .any(|(_, m)| *m == Mention::Style(st.clone()))
     });
@@ -96,7 +104,10 @@ pub fn analysis(job: &LlmJob, decoded: &Decoded) -> VoiceAnalysis {
     let chosen = order.menu.clone().unwrap_or_default();
     let edits_an_order = job.order_state.is_some();
     let mut confidence = confidence;
-    let named_or_edit = named.contains(&chosen) || (edits_an_order && named.is_empty());
+    // "The usual": no dinner named, one of the past orders shown to the model chosen.
+    let from_history = named.is_empty() && usual.is_some();
+    let named_or_edit =
+        named.contains(&chosen) || (edits_an_order && named.is_empty()) || from_history;
     if !named_or_edit {
         tracing::debug!(%chosen, ?named, "the chosen dinner was not named");
         confidence = confidence.min(UNNAMED_DINNER_CAP);
@@ -170,27 +181,14 @@ fn is_hangul(c: char) -> bool {
     ('\u{AC00}'..='\u{D7A3}').contains(&c) || ('\u{3131}'..='\u{318E}').contains(&c)
 }
 
-/// Dinners whose name the utterance contains (first word of the Korean or English name, or the
-/// code), after removing side-dish names ("French Fries" does not name the French dinner).
+/// Dinners whose name the utterance contains ("French Fries" does not name the French dinner).
 pub fn named_dinners(text: &str, menu: &MenuCatalog) -> Vec<String> {
-    let mut text = text.to_lowercase();
-    for side in &menu.side_dishes {
-        for name in [&side.name_ko, &side.name_en] {
-            text = text.replace(&name.to_lowercase(), " ");
-        }
-    }
-    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-    menu.dinners
-        .iter()
-        .filter(|d| {
-            let mut keys = vec![d.code.replace('_', " ")];
-            keys.extend(d.name_ko.split_whitespace().next().map(str::to_lowercase));
-            keys.extend(d.name_en.split_whitespace().next().map(str::to_lowercase));
-            keys.iter().any(|k| {
-                !k.is_empty() && (text.contains(k.as_str()) || compact.contains(k.as_str()))
-            })
+    mentions(text, menu)
+        .into_iter()
+        .filter_map(|(_, m)| match m {
+            Mention::Dinner(code) => Some(code),
+            _ => None,
         })
-        .map(|d| d.code.clone())
         .collect()
 }
 
@@ -297,14 +295,8 @@ mod tests {
 
     fn job(text: &str, state: Option<OrderState>) -> LlmJob {
         LlmJob {
-            request_id: "r".into(),
-            transcript: text.into(),
-            language: None,
             order_state: state,
-            user_history: vec![],
-            events: vec![],
-            menu: menu(),
-            deadline_ms: u64::MAX,
+            ..LlmJob::local(text, menu())
         }
     }
 

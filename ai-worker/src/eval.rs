@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use ai_protocol::{Customization, Intent, VoiceAnalysis};
+use ai_protocol::{Customization, HistoryEntry, Intent, VoiceAnalysis};
 use serde::Deserialize;
 
 /// The fields a correct analysis must have; absent fields are not scored.
@@ -30,6 +30,9 @@ pub struct Case {
     /// A recording of `text` (spoken evaluation).
     #[serde(default)]
     pub audio: Option<String>,
+    /// The customer's past orders, most recent first ("the usual").
+    #[serde(default)]
+    pub history: Vec<HistoryEntry>,
 }
 
 impl Case {

@@ -44,10 +44,16 @@ pub fn analysis_grammar(menu: &MenuCatalog) -> String {
         let name = rule_name(&d.code);
         let mut styles = vec![lit("null")];
         styles.extend(d.styles.iter().map(|s| lit(&format!("\"{}\"", s.code))));
+        // Each component with its included amount (context the decoder writes for the model).
         let components: Vec<String> = d
             .components
             .iter()
-            .map(|c| lit(&format!("\"{}\"", c.code)))
+            .map(|c| {
+                lit(&format!(
+                    "\"{}\",\"included\":{},\"quantity\":",
+                    c.code, c.default_quantity
+                ))
+            })
             .collect();
         g.push_str(&format!(
             "d-{name} ::= {} ( {} ) {} qty {} sides {} ( c-{name} ( \",\" c-{name} )* )? {}\n",
@@ -59,10 +65,9 @@ pub fn analysis_grammar(menu: &MenuCatalog) -> String {
             lit("]}"),
         ));
         g.push_str(&format!(
-            "c-{name} ::= {} ( {} ) {} cqty \"}}\"\n",
+            "c-{name} ::= {} ( {} ) cqty \"}}\"\n",
             lit("{\"component\":"),
             components.join(" | "),
-            lit(",\"quantity\":"),
         ));
     }
     g
@@ -85,7 +90,7 @@ mod tests {
             "{g}"
         );
         assert!(
-            g.contains(r#"c-english ::= "{\"component\":" ( "\"scrambled_eggs\"" | "\"bacon\"""#),
+            g.contains(r#"c-english ::= "{\"component\":" ( "\"scrambled_eggs\",\"included\":1,\"quantity\":" | "\"bacon\",\"included\":2,\"quantity\":""#),
             "{g}"
         );
     }

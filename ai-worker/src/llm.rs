@@ -142,11 +142,11 @@ impl QwenLlmService {
         })
     }
 
-    /// The prompt for one job: the cached menu prefix (as pieces tokenized one by one, so the
-    /// examples' answers have the decoder's own segmentation) and the per-job suffix.
-    pub fn build_prompt(job: &LlmJob) -> Result<(Vec<String>, String), LlmError> {
+    /// The cached menu prefix, as pieces tokenized one by one so that the examples' answers
+    /// have the decoder's own segmentation.
+    pub fn prefix_pieces(menu: &MenuCatalog) -> Result<Vec<String>, LlmError> {
         let mut pieces = Vec::new();
-        for part in system_prefix(&job.menu) {
+        for part in system_prefix(menu) {
             match part {
                 Part::Text(text) => pieces.push(text),
                 Part::Answer {
@@ -156,23 +156,22 @@ impl QwenLlmService {
                 } => {
                     let answer: Answer = serde_json::from_str(json)
                         .map_err(|e| LlmError::Llama(format!("example answer {json}: {e}")))?;
-                    pieces.extend(answer_segments(
-                        &answer,
-                        state.as_ref(),
-                        &mentions,
-                        &job.menu,
-                    )?);
+                    pieces.extend(answer_segments(&answer, state.as_ref(), &mentions, menu)?);
                 }
             }
         }
+        Ok(pieces)
+    }
+
+    /// The prompt for one job: the menu prefix's pieces and the per-job suffix.
+    pub fn build_prompt(job: &LlmJob) -> Result<(Vec<String>, String), LlmError> {
         Ok((
-            pieces,
+            Self::prefix_pieces(&job.menu)?,
             job_suffix(
                 &job.menu,
                 &job.transcript,
                 job.order_state.as_ref(),
                 &job.user_history,
-                &job.events,
             ),
         ))
     }
@@ -180,17 +179,7 @@ impl QwenLlmService {
     /// Caches `menu`'s prompt prefix now, so the first customer's job does not pay for it
     /// (tens of seconds on CPU). Returns the prefix length in tokens.
     pub fn warm(&mut self, menu: &MenuCatalog) -> Result<usize, LlmError> {
-        let job = LlmJob {
-            request_id: "warm-up".into(),
-            transcript: String::new(),
-            language: None,
-            order_state: None,
-            user_history: vec![],
-            events: vec![],
-            menu: menu.clone(),
-            deadline_ms: u64::MAX,
-        };
-        let (prefix, _) = Self::build_prompt(&job)?;
+        let prefix = Self::prefix_pieces(menu)?;
         self.ensure_prefix(&prefix)
     }
 
@@ -319,6 +308,10 @@ const SIDE_DISH_PRIOR: f32 = 2.5;
 /// Log-odds for "0" of a side dish neither named nor ordered already: the small model mixes
 /// up drinks ("커피 두 잔" became two colas), so adding one takes overwhelming evidence.
 const UNNAMED_SIDE_DISH_PRIOR: f32 = 6.0;
+
+/// Log-odds against keeping the included amount of a component the utterance names: the
+/// small model often answers "와인은 빼 주세요" or "extra steak" with the included amount.
+const NAMED_COMPONENT_PRIOR: f32 = 2.0;
 
 /// Where an analysis is written: the live model, or the prompt's examples.
 trait Writer {
@@ -691,6 +684,8 @@ fn write_analysis<W: Writer>(
 
     // A component the utterance names is always asked about ("coffee: how many now?"); the
     // model may answer its included amount, which is no change. Then the model may add others.
+    // The included amount is written right before each amount, so "one more" and "no" are
+    // read against it rather than against a number the model has to remember.
     w.emit("\"customizations\":[")?;
     let (named, mut remaining): (Vec<&ai_protocol::MenuComponent>, Vec<_>) = dinner
         .components
@@ -699,20 +694,27 @@ fn write_analysis<W: Writer>(
     let mut first = true;
     for component in &named {
         w.emit(&format!(
-            "{}\"component\":\"{}\",\"quantity\":",
+            "{}\"component\":\"{}\",\"included\":{},\"quantity\":",
             if first { "{" } else { ",{" },
-            component.code
+            component.code,
+            component.default_quantity
         ))?;
         first = false;
-        let options: Vec<String> = (0..=10).map(|n| format!("{n}}}")).collect();
+        // 0–9: "1}" and "10}" would share their first token, and with it the prior below.
+        let options: Vec<String> = (0..=9).map(|n| format!("{n}}}")).collect();
         let t = teacher.map(|t| {
             t.customizations
                 .iter()
                 .find(|c| c.component == component.code)
                 .map_or(component.default_quantity, |c| c.quantity)
-                .min(10) as usize
+                .min(9) as usize
         });
-        let (q, _) = w.choose(&options, t)?;
+        // A component the customer names is most likely one they change.
+        let mut bias = vec![0.0; options.len()];
+        if let Some(b) = bias.get_mut(component.default_quantity as usize) {
+            *b = -NAMED_COMPONENT_PRIOR;
+        }
+        let (q, _) = w.choose_biased(&options, t, &bias)?;
         if q as u32 != component.default_quantity {
             decoded.order.customizations.push(Customization {
                 component: component.code.clone(),
@@ -745,7 +747,10 @@ fn write_analysis<W: Writer>(
         let t = next.and_then(|n| remaining.iter().position(|c| c.code == n.component));
         let (i, _) = w.choose(&options, t)?;
         let component = remaining.remove(i);
-        w.emit(",\"quantity\":")?;
+        w.emit(&format!(
+            ",\"included\":{},\"quantity\":",
+            component.default_quantity
+        ))?;
         let options: Vec<String> = (0..=10).map(|n| format!("{n}}}")).collect();
         let t = next.map(|n| n.quantity.min(10) as usize);
         let (q, _) = w.choose(&options, t)?;

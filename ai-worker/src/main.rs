@@ -172,14 +172,9 @@ fn job(
     menu: MenuCatalog,
 ) -> LlmJob {
     LlmJob {
-        request_id: "cli".into(),
-        transcript: text.into(),
         language,
         order_state,
-        user_history: vec![],
-        events: vec![],
-        menu,
-        deadline_ms: u64::MAX,
+        ..LlmJob::local(text, menu)
     }
 }
 
@@ -274,7 +269,10 @@ fn eval(
         let mut state: Option<OrderState> = None;
         let mut last = None;
         for u in &utterances {
-            let j = job(u, Some(case.lang.clone()), state.clone(), menu.clone());
+            let j = LlmJob {
+                user_history: case.history.clone(),
+                ..job(u, Some(case.lang.clone()), state.clone(), menu.clone())
+            };
             let analysis = if u.trim().is_empty() {
                 None
             } else {

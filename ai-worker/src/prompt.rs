@@ -1,7 +1,7 @@
 //! What the model reads: the live menu, rules, worked examples (the cached prefix) and the
 //! utterance with the session's order so far (the per-job suffix).
 
-use ai_protocol::{EventInfo, HistoryEntry, MenuCatalog, OrderState};
+use ai_protocol::{HistoryEntry, MenuCatalog, OrderState};
 
 /// Worked examples. Written for the prompt, not taken from any evaluation file, and phrased
 /// differently from the evaluation sets so that scores measure generalisation.
@@ -73,6 +73,29 @@ const EXAMPLES: &[(&str, Option<&str>, &str)] = &[
     ),
 ];
 
+/// A past order of an example: menu, style, quantity.
+type PastOrder = (&'static str, &'static str, u32);
+
+/// Worked examples with the customer's past orders (menu, style, quantity; most recent first):
+/// "the usual" is read from them, and a named dinner still wins over them.
+const HISTORY_EXAMPLES: &[(&str, &[PastOrder], &str)] = &[
+    (
+        "지난번이랑 똑같이 해 주세요",
+        &[("french", "deluxe", 2), ("chicken", "spicy", 1)],
+        r#"{"intent":"order","menu":"french","style":"deluxe","quantity":2,"side_dishes":[],"customizations":[]}"#,
+    ),
+    (
+        "my usual order, but three of them this time",
+        &[("chicken", "soy_garlic", 1)],
+        r#"{"intent":"order","menu":"chicken","style":"soy_garlic","quantity":3,"side_dishes":[],"customizations":[]}"#,
+    ),
+    (
+        "english dinner simple please",
+        &[("valentine", "grand", 1)],
+        r#"{"intent":"order","menu":"english","style":"simple","quantity":1,"side_dishes":[],"customizations":[]}"#,
+    ),
+];
+
 /// A piece of the cached prefix: plain text, or an example answer that the decoder writes in
 /// its own token segmentation.
 #[derive(Debug, Clone, PartialEq)]
@@ -88,7 +111,25 @@ pub enum Part {
 /// The part of the prompt that depends only on the menu: evaluated once and kept in the KV cache.
 pub fn system_prefix(menu: &MenuCatalog) -> Vec<Part> {
     let mut parts = vec![Part::Text(instructions(menu))];
-    for (text, state, answer) in EXAMPLES {
+    let history_examples = HISTORY_EXAMPLES.iter().map(|(text, past, answer)| {
+        let history: Vec<HistoryEntry> = past
+            .iter()
+            .map(|(menu, style, quantity)| HistoryEntry {
+                menu: (*menu).into(),
+                style: (*style).into(),
+                quantity: *quantity,
+                ordered_at: String::new(),
+            })
+            .collect();
+        (*text, None, context(&history), *answer)
+    });
+    // The history examples go before the unclear ones, which stay last.
+    let (orders, unclear): (Vec<_>, Vec<_>) = EXAMPLES
+        .iter()
+        .map(|(text, state, answer)| (*text, *state, String::new(), *answer))
+        .partition(|(_, _, _, answer)| !answer.contains("unclear"));
+    for (text, state, context, answer) in orders.into_iter().chain(history_examples).chain(unclear)
+    {
         // Example states are written as order states and shown in the answer's shape.
         let state = state.and_then(|s| serde_json::from_str::<OrderState>(s).ok());
         let found = mentions(text, menu);
@@ -96,6 +137,7 @@ pub fn system_prefix(menu: &MenuCatalog) -> Vec<Part> {
             text,
             state.as_ref().map(|s| state_json(s, menu)).as_deref(),
             &format_mentions(&found),
+            &context,
         )));
         parts.push(Part::Answer {
             json: answer,
@@ -158,13 +200,32 @@ keep everything the customer did not change.\n\
     s
 }
 
-fn user_turn(text: &str, state: Option<&str>, words: &str) -> String {
+/// `context`: the lines about this customer ([`context`]), empty for none.
+fn user_turn(text: &str, state: Option<&str>, words: &str, context: &str) -> String {
     format!(
-        "<|im_start|>user\nCurrent order: {}\nCustomer: {}\nMenu words: {}<|im_end|>\n<|im_start|>assistant\n",
+        "<|im_start|>user\n{context}Current order: {}\nCustomer: {}\nMenu words: {}<|im_end|>\n<|im_start|>assistant\n",
         state.unwrap_or("none"),
         text,
         words
     )
+}
+
+/// Past orders shown to the model; "the usual" is one of the last few.
+pub const HISTORY_IN_PROMPT: usize = 3;
+
+/// What the model knows about this customer: their last orders, one line, absent when there
+/// are none. Events stay out: a line of event dinners made the model order them ("the usual"
+/// became the Valentine dinner of the seeded event); they drive the recommendation instead.
+fn context(history: &[HistoryEntry]) -> String {
+    if history.is_empty() {
+        return String::new();
+    }
+    let past: Vec<String> = history
+        .iter()
+        .take(HISTORY_IN_PROMPT)
+        .map(|h| format!("{} {} x{}", h.menu, h.style, h.quantity))
+        .collect();
+    format!("Past orders (latest first): {}\n", past.join("; "))
 }
 
 /// What a menu name found in an utterance names.
@@ -291,20 +352,21 @@ fn short_name(name_en: &str, menu: &MenuCatalog) -> Option<String> {
     (last.chars().count() >= 4 && !taken).then_some(last)
 }
 
-/// The per-job part: the order so far, the customer's history and events, the utterance.
+/// The per-job part: the customer's past orders, the order so far, the utterance.
 pub fn job_suffix(
     menu: &MenuCatalog,
     transcript: &str,
     state: Option<&OrderState>,
     history: &[HistoryEntry],
-    events: &[EventInfo],
 ) -> String {
-    // History and events inform recommendations (composed after decoding); the model only needs
-    // the current order to apply edits, and a shorter suffix keeps latency down.
-    let _ = (history, events);
     let state_json = state.map(|s| state_json(s, menu));
     let text = normalize(transcript);
-    user_turn(&text, state_json.as_deref(), &menu_words(&text, menu))
+    user_turn(
+        &text,
+        state_json.as_deref(),
+        &menu_words(&text, menu),
+        &context(history),
+    )
 }
 
 /// The order so far, in the same shape the model answers in.
@@ -451,6 +513,33 @@ mod tests {
     }
 
     #[test]
+    fn past_orders_are_shown_only_when_there_are_some() {
+        let menu: MenuCatalog =
+            serde_json::from_str(include_str!("../eval/menu.json")).expect("menu.json parses");
+        let plain = job_suffix(&menu, "the usual please", None, &[]);
+        assert!(
+            plain.starts_with("<|im_start|>user\nCurrent order: none\n"),
+            "{plain}"
+        );
+        let past = |menu: &str, style: &str, quantity| HistoryEntry {
+            menu: menu.into(),
+            style: style.into(),
+            quantity,
+            ordered_at: String::new(),
+        };
+        let history: Vec<HistoryEntry> = (0..5).map(|_| past("chicken", "spicy", 1)).collect();
+        let history = [vec![past("french", "grand", 2)], history].concat();
+        let suffix = job_suffix(&menu, "the usual please", None, &history);
+        assert!(
+            suffix.contains(
+                "Past orders (latest first): french grand x2; chicken spicy x1; chicken spicy x1\n\
+                 Current order: none\n"
+            ),
+            "{suffix}"
+        );
+    }
+
+    #[test]
     fn the_prefix_lists_every_code_and_the_suffix_the_state() {
         let menu: MenuCatalog =
             serde_json::from_str(include_str!("../eval/menu.json")).expect("menu.json parses");
@@ -473,7 +562,7 @@ mod tests {
             quantity: Some(2),
             ..OrderState::default()
         };
-        let suffix = job_suffix(&menu, "매운 맛으로 해줘", Some(&state), &[], &[]);
+        let suffix = job_suffix(&menu, "매운 맛으로 해줘", Some(&state), &[]);
         assert!(
             suffix.contains("Menu words: 매운 맛 = style spicy"),
             "{suffix}"

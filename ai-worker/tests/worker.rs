@@ -46,14 +46,8 @@ fn service() -> std::sync::MutexGuard<'static, QwenLlmService> {
 
 fn job(text: &str, state: Option<OrderState>) -> LlmJob {
     LlmJob {
-        request_id: "test".into(),
-        transcript: text.into(),
-        language: None,
         order_state: state,
-        user_history: vec![],
-        events: vec![],
-        menu: menu(),
-        deadline_ms: u64::MAX,
+        ..LlmJob::local(text, menu())
     }
 }
 

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../chromium';
-import { expect, test } from './fixtures';
+import { GOOD_CARD, expect, expectConfirmation, fillCard, fillDelivery, test } from './fixtures';
 
 // Shared by the voice suites (DESIGN.md §1, §7, §8), which run against the release server and
 // the real ai-worker (whisper + Qwen on the CPU). Chromium's fake microphone plays the WAVs that
@@ -81,4 +81,21 @@ export async function typeUtterance(page: Page, text: string) {
   await page.getByTestId('voice-text').fill(text);
   await page.getByTestId('voice-text-send').click();
   await expect(page.getByTestId('voice-transcript')).toHaveText(text);
+}
+
+/**
+ * Confirms the previewed order (a pending voice order, stock reserved), then pays it on the
+ * payment page: `created` is the language's "order created" banner, `price` the preview's.
+ */
+export async function confirmAndPay(page: Page, price: string, created: string) {
+  await fillDelivery(page);
+  await page.getByTestId('voice-confirm').click();
+  await expect(page).toHaveURL(/\/orders\/\d+\/pay\?created=1$/);
+  await expect(page.getByTestId('order-created')).toContainText(created);
+  await expect(page.getByTestId('pay-total')).toHaveText(price);
+  await fillCard(page, GOOD_CARD);
+  await page.getByTestId('pay-submit').click();
+  await expectConfirmation(page);
+  await expect(page.getByTestId('order-total')).toHaveText(price);
+  await expect(page.getByTestId('order-detail')).toHaveAttribute('data-source', 'voice');
 }

@@ -1,14 +1,10 @@
 import {
-  GOOD_CARD,
   expect,
-  expectConfirmation,
-  fillCard,
-  fillDelivery,
   signUp,
   styleRadio,
   test,
 } from './fixtures';
-import { TURN_MS, expectPreview, microphone, typeUtterance, voiceSuite } from './voice-helpers';
+import { TURN_MS, confirmAndPay, expectPreview, microphone, typeUtterance, voiceSuite } from './voice-helpers';
 
 // Voice ordering with a Korean microphone.
 test.use(microphone('mic_ko.wav'));
@@ -34,15 +30,6 @@ test.describe('a Korean microphone', () => {
     // (28,000 + 1,000) × 3 for a new (regular) customer.
     expect(price).toBe('87,000원');
 
-    await fillDelivery(page);
-    await page.getByTestId('voice-confirm').click();
-    await expect(page).toHaveURL(/\/orders\/\d+\/pay\?created=1$/);
-    await expect(page.getByTestId('order-created')).toContainText('주문이 생성되었습니다');
-    await expect(page.getByTestId('pay-total')).toHaveText(price);
-    await fillCard(page, GOOD_CARD);
-    await page.getByTestId('pay-submit').click();
-    await expectConfirmation(page);
-    await expect(page.getByTestId('order-total')).toHaveText(price);
-    await expect(page.getByTestId('order-detail')).toHaveAttribute('data-source', 'voice');
+    await confirmAndPay(page, price, '주문이 생성되었습니다');
   });
 });

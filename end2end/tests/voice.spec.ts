@@ -1,18 +1,15 @@
 import {
-  GOOD_CARD,
   OUT_OF_STOCK_MESSAGE,
   component,
   expect,
-  expectConfirmation,
   expectMyOrders,
-  fillCard,
   fillDelivery,
   gotoHydrated,
   signUp,
   styleRadio,
   test,
 } from './fixtures';
-import { TURN_MS, expectPreview, microphone, panel, typeUtterance, voiceSuite } from './voice-helpers';
+import { TURN_MS, confirmAndPay, expectPreview, microphone, panel, typeUtterance, voiceSuite } from './voice-helpers';
 
 // Voice ordering with an English microphone: order, edit, latency, and a 409 at confirmation.
 test.use(microphone('mic_en.wav'));
@@ -39,17 +36,7 @@ test.describe('an English microphone', () => {
     await expect(page.getByTestId('checkout-submit')).toHaveCount(0);
     await expect(page.getByTestId('card-number')).toHaveCount(0);
 
-    await fillDelivery(page);
-    await page.getByTestId('voice-confirm').click();
-    await expect(page).toHaveURL(/\/orders\/\d+\/pay\?created=1$/);
-    await expect(page.getByTestId('order-created')).toContainText('Your order has been created');
-    await expect(page.getByTestId('pay-total')).toHaveText(price);
-
-    await fillCard(page, GOOD_CARD);
-    await page.getByTestId('pay-submit').click();
-    await expectConfirmation(page);
-    await expect(page.getByTestId('order-total')).toHaveText(price);
-    await expect(page.getByTestId('order-detail')).toHaveAttribute('data-source', 'voice');
+    await confirmAndPay(page, price, 'Your order has been created');
   });
 
   test('a second utterance edits the order in progress and keeps the hand edits', async ({ page }) => {

@@ -92,6 +92,23 @@ pub struct LlmJob {
     pub deadline_ms: u64,
 }
 
+impl LlmJob {
+    /// A job answered in-process (CLI, evaluation, tests, warm-up): no queue deadline, no
+    /// history or events; set the other fields with struct update syntax.
+    pub fn local(transcript: impl Into<String>, menu: MenuCatalog) -> Self {
+        LlmJob {
+            request_id: "local".into(),
+            transcript: transcript.into(),
+            language: None,
+            order_state: None,
+            user_history: vec![],
+            events: vec![],
+            menu,
+            deadline_ms: u64::MAX,
+        }
+    }
+}
+
 impl Job for SttJob {
     fn request_id(&self) -> &str {
         &self.request_id
@@ -116,7 +133,8 @@ pub struct HistoryEntry {
     pub menu: String,
     pub style: String,
     pub quantity: u32,
-    /// RFC 3339 time of the order.
+    /// RFC 3339 time of the order (empty where unknown, as in evaluation files).
+    #[serde(default)]
     pub ordered_at: String,
 }
 

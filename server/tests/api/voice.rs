@@ -192,6 +192,27 @@ async fn post_audio(
         .unwrap()
 }
 
+/// A multipart form whose `audio` field is `bytes`, as a browser uploads a recording.
+fn audio_form(bytes: Vec<u8>, file_name: &str, mime: &str) -> reqwest::multipart::Form {
+    reqwest::multipart::Form::new().part("audio", audio_part(bytes, file_name, mime))
+}
+
+fn audio_part(bytes: Vec<u8>, file_name: &str, mime: &str) -> reqwest::multipart::Part {
+    reqwest::multipart::Part::bytes(bytes)
+        .file_name(file_name.to_owned())
+        .mime_str(mime)
+        .unwrap()
+}
+
+async fn post_form(app: &TestApp, path: &str, form: reqwest::multipart::Form) -> reqwest::Response {
+    app.client
+        .post(app.url(path))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
 // ---------------------------------------------------------------------------
 // Checked before anything is queued
 // ---------------------------------------------------------------------------
@@ -213,20 +234,8 @@ async fn an_upload_over_10_mb_is_413_naming_the_limit() {
     );
 
     // The same file as a multipart upload.
-    let form = reqwest::multipart::Form::new().part(
-        "audio",
-        reqwest::multipart::Part::bytes(body)
-            .file_name("big.wav")
-            .mime_str("audio/wav")
-            .unwrap(),
-    );
-    let res = app
-        .client
-        .post(app.url("/api/voice/stt"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+    let form = audio_form(body, "big.wav", "audio/wav");
+    let res = post_form(&app, "/api/voice/stt", form).await;
     let (status, error) = error_of(res).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{error}");
     assert_eq!(error["code"], "payload_too_large");
@@ -247,20 +256,8 @@ async fn bytes_that_are_not_audio_are_415() {
     assert_eq!(error["field"], "audio");
 
     // A text file in the multipart `audio` field.
-    let form = reqwest::multipart::Form::new().part(
-        "audio",
-        reqwest::multipart::Part::bytes(text.clone())
-            .file_name("order.txt")
-            .mime_str("text/plain")
-            .unwrap(),
-    );
-    let res = app
-        .client
-        .post(app.url("/api/voice/stt"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+    let form = audio_form(text.clone(), "order.txt", "text/plain");
+    let res = post_form(&app, "/api/voice/stt", form).await;
     let (status, error) = error_of(res).await;
     assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{error}");
     assert_eq!(error["code"], "unsupported_media_type");
@@ -285,13 +282,7 @@ async fn bad_input_is_400_naming_the_field() {
     assert_eq!(error["field"], "language");
 
     let form = reqwest::multipart::Form::new().text("language", "en");
-    let res = app
-        .client
-        .post(app.url("/api/voice/stt"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+    let res = post_form(&app, "/api/voice/stt", form).await;
     let (status, error) = error_of(res).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
     assert_eq!(error["field"], "audio", "no audio field");
@@ -411,20 +402,10 @@ async fn stt_returns_the_transcript_of_the_queued_audio() {
         json!({ "transcript": "치킨 디너 2인분 주세요", "language": "ko", "audio_ms": 100 })
     );
 
-    let form = reqwest::multipart::Form::new().text("language", "en").part(
-        "audio",
-        reqwest::multipart::Part::bytes(audio.clone())
-            .file_name("order.wav")
-            .mime_str("audio/wav")
-            .unwrap(),
-    );
-    let res = app
-        .client
-        .post(app.url("/api/voice/stt"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+    let form = reqwest::multipart::Form::new()
+        .text("language", "en")
+        .part("audio", audio_part(audio.clone(), "order.wav", "audio/wav"));
+    let res = post_form(&app, "/api/voice/stt", form).await;
     assert_eq!(res.status(), StatusCode::OK);
 
     let jobs = worker.await.unwrap();
@@ -502,15 +483,6 @@ async fn worker_failures_become_the_design_errors() {
             _ => transcript("   "),
         },
     );
-    let upload = |name: &'static str| {
-        reqwest::multipart::Form::new().part(
-            "audio",
-            reqwest::multipart::Part::bytes(wav())
-                .file_name(name)
-                .mime_str("audio/wav")
-                .unwrap(),
-        )
-    };
     for (name, status, code) in [
         (
             "silence.wav",
@@ -528,13 +500,8 @@ async fn worker_failures_become_the_design_errors() {
             "speech_not_recognized",
         ),
     ] {
-        let res = app
-            .client
-            .post(app.url("/api/voice/stt"))
-            .multipart(upload(name))
-            .send()
-            .await
-            .unwrap();
+        let form = audio_form(wav(), name, "audio/wav");
+        let res = post_form(&app, "/api/voice/stt", form).await;
         let (got, error) = error_of(res).await;
         assert_eq!(got, status, "{name}: {error}");
         assert_eq!(error["code"], code, "{name}");

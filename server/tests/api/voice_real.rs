@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use crate::helpers::{spawn_app_with_ai, AiQueues};
+use serde_json::json;
+
+use crate::helpers::{card, line, order, spawn_app_with_ai, unique_email, AiQueues, CARD_OK};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -72,53 +74,45 @@ fn sample(name: &str) -> Vec<u8> {
     std::fs::read(path).expect("sample readable")
 }
 
+/// Sends `req` with room for a slow CPU job; returns the status and the JSON body.
+async fn send(req: reqwest::RequestBuilder) -> (u16, serde_json::Value) {
+    let res = req.timeout(Duration::from_secs(300)).send().await.unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap())
+}
+
 #[tokio::test]
 async fn spoken_audio_becomes_a_priced_preview_and_silence_is_4a() {
     // Generous: the first job also loads both models on a busy 2-core machine.
     let (app, queues) = spawn_app_with_ai(Duration::from_secs(240)).await;
     let _worker = start_worker(&queues);
+    let stt = |query: &str, content_type: &str, audio: Vec<u8>| {
+        app.client
+            .post(app.url(&format!("/api/voice/stt{query}")))
+            .header("content-type", content_type)
+            .body(audio)
+    };
+    let analyze =
+        |body: serde_json::Value| app.client.post(app.url("/api/voice/analyze")).json(&body);
 
-    let res = app
-        .client
-        .post(app.url("/api/voice/stt?language=en"))
-        .header("content-type", "audio/webm")
-        .body(sample("en_order.webm"))
-        .timeout(Duration::from_secs(300))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    let body: serde_json::Value = res.json().await.unwrap();
+    let (status, body) = send(stt("?language=en", "audio/webm", sample("en_order.webm"))).await;
+    assert_eq!(status, 200, "{body}");
     let transcript = body["transcript"].as_str().unwrap().to_lowercase();
     assert!(transcript.contains("french"), "{transcript}");
 
-    let res = app
-        .client
-        .post(app.url("/api/voice/stt"))
-        .header("content-type", "audio/wav")
-        .body(sample("silence.wav"))
-        .timeout(Duration::from_secs(300))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 422);
-    let body: serde_json::Value = res.json().await.unwrap();
+    let (status, body) = send(stt("", "audio/wav", sample("silence.wav"))).await;
+    assert_eq!(status, 422, "{body}");
     assert_eq!(body["error"]["code"], "speech_not_recognized");
     assert_eq!(
         body["error"]["message"],
         "음성을 인식할 수 없습니다. 다시 시도해 주세요."
     );
 
-    let res = app
-        .client
-        .post(app.url("/api/voice/analyze"))
-        .json(&serde_json::json!({ "transcript": "치킨 디너 2인분 매운 맛으로 주세요" }))
-        .timeout(Duration::from_secs(300))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    let body: serde_json::Value = res.json().await.unwrap();
+    let (status, body) = send(analyze(
+        json!({ "transcript": "치킨 디너 2인분 매운 맛으로 주세요" }),
+    ))
+    .await;
+    assert_eq!(status, 200, "{body}");
     assert_eq!(body["analysis"]["menu"], "chicken");
     assert_eq!(body["analysis"]["style"], "spicy");
     assert_eq!(body["analysis"]["quantity"], 2);
@@ -127,16 +121,23 @@ async fn spoken_audio_becomes_a_priced_preview_and_silence_is_4a() {
         "a complete order is priced: {body}"
     );
 
-    let res = app
-        .client
-        .post(app.url("/api/voice/analyze"))
-        .json(&serde_json::json!({ "transcript": "오늘 날씨가 참 좋네요" }))
-        .timeout(Duration::from_secs(300))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 422);
-    let body: serde_json::Value = res.json().await.unwrap();
+    let (status, body) = send(analyze(json!({ "transcript": "오늘 날씨가 참 좋네요" }))).await;
+    assert_eq!(status, 422, "{body}");
     assert_eq!(body["error"]["code"], "order_not_understood");
+
+    // "The usual" comes from the logged-in customer's paid orders, which reach the prompt.
+    let customer = app.signup(&unique_email("usual")).await;
+    let past = order("gangnam", json!([line("french", "grand", 2)]), json!([]));
+    let res = app.checkout(&customer, past, card(CARD_OK)).await;
+    assert_eq!(res.status(), 200, "the past order is paid");
+    let (status, body) = send(
+        analyze(json!({ "transcript": "the usual please" }))
+            .header(reqwest::header::COOKIE, &customer.cookie),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["analysis"]["menu"], "french", "{body}");
+    assert_eq!(body["analysis"]["style"], "grand", "{body}");
+    assert_eq!(body["analysis"]["quantity"], 2, "{body}");
     queues.delete().await;
 }

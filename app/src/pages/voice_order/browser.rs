@@ -327,19 +327,21 @@ async fn upload(
     }
 }
 
+/// Shows a microphone failure and goes back to idle, unless a newer turn has started.
+fn fail_mic(voice: VoiceController, generation: u64, err: MicError) {
+    if voice.is_current(generation) {
+        voice.mic_error.set(Some(err));
+        voice.stage.set(Stage::Idle);
+    }
+}
+
 /// One spoken turn: record until the customer stops, falls silent after speaking, or the
 /// maximum length; then upload and understand.
 pub async fn record_turn(voice: VoiceController, generation: u64) {
     voice.stage.set(Stage::Starting);
     let mut recorder = match Recorder::start().await {
         Ok(recorder) => recorder,
-        Err(err) => {
-            if voice.is_current(generation) {
-                voice.mic_error.set(Some(err));
-                voice.stage.set(Stage::Idle);
-            }
-            return;
-        }
+        Err(err) => return fail_mic(voice, generation, err),
     };
     if !voice.is_current(generation) {
         return;
@@ -371,13 +373,7 @@ pub async fn record_turn(voice: VoiceController, generation: u64) {
     voice.level.set(0.0);
     let audio = match recorder.finish().await {
         Ok(audio) => audio,
-        Err(err) => {
-            if voice.is_current(generation) {
-                voice.mic_error.set(Some(err));
-                voice.stage.set(Stage::Idle);
-            }
-            return;
-        }
+        Err(err) => return fail_mic(voice, generation, err),
     };
     if !voice.is_current(generation) {
         return;
