@@ -313,6 +313,10 @@ const UNNAMED_SIDE_DISH_PRIOR: f32 = 6.0;
 /// small model often answers "와인은 빼 주세요" or "extra steak" with the included amount.
 const NAMED_COMPONENT_PRIOR: f32 = 2.0;
 
+/// Log-odds for keeping the current order's dinner (style) when an edit names no dinner
+/// (style): "keep everything the customer did not change".
+const KEEP_PRIOR: f32 = 3.0;
+
 /// Where an analysis is written: the live model, or the prompt's examples.
 trait Writer {
     fn emit(&mut self, text: &str) -> Result<(), LlmError>;
@@ -618,7 +622,20 @@ fn write_analysis<W: Writer>(
             .iter()
             .position(|d| Some(&d.code) == t.menu.as_ref())
     });
-    let (i, p) = w.choose(&options, t)?;
+    // An edit that names no dinner keeps the dinner ("콜라는 빼줘" is not a chicken dinner).
+    let names_a = |kind: fn(&Mention) -> bool| mentions.iter().any(kind);
+    let kept = |current: Option<&String>, codes: &mut dyn Iterator<Item = &String>| {
+        codes
+            .map(|c| if Some(c) == current { KEEP_PRIOR } else { 0.0 })
+            .collect::<Vec<f32>>()
+    };
+    let bias = match state {
+        Some(s) if !names_a(|m| matches!(m, Mention::Dinner(_))) => {
+            kept(s.menu.as_ref(), &mut menu.dinners.iter().map(|d| &d.code))
+        }
+        _ => Vec::new(),
+    };
+    let (i, p) = w.choose_biased(&options, t, &bias)?;
     decoded.p_menu = p;
     let dinner = &menu.dinners[i];
     decoded.order.menu = Some(dinner.code.clone());
@@ -637,7 +654,19 @@ fn write_analysis<W: Writer>(
             .iter()
             .position(|s| Some(&s.code) == t.style.as_ref())
     });
-    let (i, p) = w.choose(&options, t)?;
+    let bias = match state {
+        Some(s)
+            if s.menu.as_ref() == Some(&dinner.code)
+                && !names_a(|m| matches!(m, Mention::Style(_))) =>
+        {
+            kept(
+                s.style.as_ref(),
+                &mut dinner.styles.iter().map(|st| &st.code),
+            )
+        }
+        _ => Vec::new(),
+    };
+    let (i, p) = w.choose_biased(&options, t, &bias)?;
     decoded.p_style = p;
     decoded.order.style = Some(dinner.styles[i].code.clone());
 
