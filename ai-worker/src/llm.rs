@@ -49,6 +49,8 @@ pub struct LlmConfig {
     /// Layers offloaded to the GPU (only with the `cuda` feature; 0 on CPU).
     pub gpu_layers: u32,
     pub context_tokens: u32,
+    /// Evaluate a draft of the answer ahead (see `Run::logits`); off only to measure it.
+    pub draft_ahead: bool,
 }
 
 impl LlmConfig {
@@ -72,6 +74,7 @@ impl LlmConfig {
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(default_gpu_layers),
             context_tokens: 4096,
+            draft_ahead: std::env::var("LLM_DRAFT_AHEAD").map_or(true, |v| v != "0"),
         }
     }
 }
@@ -100,6 +103,8 @@ pub struct QwenLlmService {
     /// The prefix (system prompt + examples) currently in the KV cache, and its length.
     cached_prefix: Option<(String, usize)>,
     batch_size: usize,
+    /// See [`LlmConfig::draft_ahead`].
+    pub draft_ahead: bool,
 }
 
 fn backend() -> Result<&'static LlamaBackend, LlmError> {
@@ -139,6 +144,7 @@ impl QwenLlmService {
             ctx,
             cached_prefix: None,
             batch_size,
+            draft_ahead: config.draft_ahead,
         })
     }
 
@@ -188,11 +194,21 @@ impl QwenLlmService {
         let started = Instant::now();
         let grammar = LlamaSampler::grammar(self.model, &analysis_grammar(&job.menu), "root")
             .map_err(llama)?;
-        let (mut run, prompt_tokens) = self.start_run(job, grammar)?;
-        let found: Vec<Mention> = mentions(&normalize(&job.transcript), &job.menu)
+        let text = normalize(&job.transcript);
+        let found: Vec<Mention> = mentions(&text, &job.menu)
             .into_iter()
             .map(|(_, m)| m)
             .collect();
+        let draft_ahead = self.draft_ahead;
+        let (mut run, prompt_tokens) = self.start_run(job, grammar)?;
+        if draft_ahead {
+            run.drafter = Some(Drafter {
+                menu: &job.menu,
+                state: job.order_state.as_ref(),
+                mentions: &found,
+                guess: guess(job, &text, &found),
+            });
+        }
         let decoded = write_analysis(&mut run, &job.menu, job.order_state.as_ref(), &found, None);
         let (generated, passes, text) = (run.generated, run.passes, run.text.clone());
         let mut decoded = decoded?;
@@ -225,6 +241,11 @@ impl QwenLlmService {
             generated: 0,
             passes: 0,
             option_probabilities: Vec::new(),
+            answer: Vec::new(),
+            made: Vec::new(),
+            ahead: Vec::new(),
+            ahead_logits: Vec::new(),
+            drafter: None,
         };
         let suffix_tokens = run.tokenize(&suffix);
         let prompt_tokens = prefix_len + suffix_tokens.len();
@@ -439,6 +460,24 @@ struct Run<'a> {
     passes: usize,
     /// See `Writer::last_probabilities`.
     option_probabilities: Vec<f32>,
+    /// Every token of the answer written so far.
+    answer: Vec<LlamaToken>,
+    /// The option index of every finished choice, in order.
+    made: Vec<usize>,
+    /// Tokens after `n_past` already in the KV cache, evaluated ahead from a draft, and the
+    /// batch index of the logits after each of those (by offset in `ahead`) that were kept.
+    ahead: Vec<LlamaToken>,
+    ahead_logits: Vec<(usize, i32)>,
+    /// Guesses the rest of the answer, so that one forward pass checks many decisions.
+    drafter: Option<Drafter<'a>>,
+}
+
+/// What a draft of the answer is written from.
+struct Drafter<'a> {
+    menu: &'a MenuCatalog,
+    state: Option<&'a OrderState>,
+    mentions: &'a [Mention],
+    guess: Answer,
 }
 
 impl Run<'_> {
@@ -447,25 +486,119 @@ impl Run<'_> {
     }
 
     /// Evaluates the pending tokens and returns the logits after the last one.
+    ///
+    /// Each forward pass also evaluates a draft of the rest of the answer, with logits kept
+    /// at the draft's decision points: while the model decides as the draft guessed, the next
+    /// decisions need no pass of their own. The model still makes every decision, so the
+    /// answer is the same as one pass per decision; a wrong guess only wastes its tokens.
     fn logits(&mut self) -> Result<&[f32], LlmError> {
         if !self.pending.is_empty() {
-            let pending = std::mem::take(&mut self.pending);
-            let mut batch = LlamaBatch::new(self.batch_size.max(pending.len()), 1);
-            let last = pending.len() - 1;
-            for (i, t) in pending.iter().enumerate() {
-                batch
-                    .add(*t, self.n_past + i as i32, &[0], i == last)
-                    .map_err(llama)?;
+            let matched = self
+                .ahead
+                .iter()
+                .zip(&self.pending)
+                .take_while(|(a, p)| a == p)
+                .count();
+            let covered = (matched == self.pending.len())
+                .then(|| self.ahead_logits.iter().find(|(at, _)| *at + 1 == matched))
+                .flatten()
+                .map(|(_, index)| *index);
+            if let Some(index) = covered {
+                self.advance(matched);
+                self.last_logits = Some(index);
+            } else {
+                // Keep the evaluated tokens that were right (but re-evaluate the last pending
+                // one if its logits were not kept), drop the rest from the cache.
+                let keep = matched.min(self.pending.len() - 1);
+                if !self.ahead.is_empty() {
+                    let from = (self.n_past as usize + keep) as u32;
+                    self.ctx
+                        .kv_cache_seq_rm(0, Some(from), None)
+                        .map_err(llama)?;
+                }
+                self.advance(keep);
+                self.ahead.clear();
+                self.ahead_logits.clear();
+                self.evaluate()?;
             }
-            self.ctx.decode(&mut batch).map_err(llama)?;
-            self.n_past += pending.len() as i32;
-            self.last_logits = Some(last as i32);
-            self.passes += 1;
         }
         let i = self
             .last_logits
             .ok_or_else(|| LlmError::Llama("no logits yet".into()))?;
         Ok(self.ctx.get_logits_ith(i))
+    }
+
+    /// Marks the first `n` pending tokens as evaluated: they are the first `n` of `ahead`.
+    fn advance(&mut self, n: usize) {
+        self.n_past += n as i32;
+        self.pending.drain(..n);
+        self.ahead.drain(..n);
+        self.ahead_logits.retain(|(at, _)| *at >= n);
+        for (at, _) in &mut self.ahead_logits {
+            *at -= n;
+        }
+    }
+
+    /// One forward pass over the pending tokens and the draft's continuation after them.
+    fn evaluate(&mut self) -> Result<(), LlmError> {
+        let pending = std::mem::take(&mut self.pending);
+        let (draft, decisions) = self.draft()?;
+        let room = self.batch_size.saturating_sub(pending.len());
+        let draft = &draft[..draft.len().min(room)];
+        let tokens: Vec<LlamaToken> = pending.iter().chain(draft).copied().collect();
+        let mut wanted = vec![false; tokens.len()];
+        wanted[pending.len() - 1] = true;
+        for d in decisions {
+            // `d`: draft tokens before the decision, so its logits follow token `d - 1`.
+            if d >= 1 && d <= draft.len() {
+                wanted[pending.len() + d - 1] = true;
+            }
+        }
+        let mut batch = LlamaBatch::new(self.batch_size.max(tokens.len()), 1);
+        for (i, t) in tokens.iter().enumerate() {
+            batch
+                .add(*t, self.n_past + i as i32, &[0], wanted[i])
+                .map_err(llama)?;
+        }
+        self.ctx.decode(&mut batch).map_err(llama)?;
+        self.passes += 1;
+        self.n_past += pending.len() as i32;
+        self.last_logits = Some(pending.len() as i32 - 1);
+        let offset = pending.len();
+        self.ahead = draft.to_vec();
+        self.ahead_logits = (0..draft.len())
+            .filter(|&i| wanted[offset + i])
+            .map(|i| (i, (offset + i) as i32))
+            .collect();
+        Ok(())
+    }
+
+    /// The draft's tokens after the answer written so far, and the decision points among
+    /// them (as counts of draft tokens before each); empty when the draft has already
+    /// parted from the answer.
+    fn draft(&self) -> Result<(Vec<LlamaToken>, Vec<usize>), LlmError> {
+        let Some(d) = &self.drafter else {
+            return Ok((Vec::new(), Vec::new()));
+        };
+        let mut draft = Draft {
+            model: self.model,
+            tokens: Vec::new(),
+            decisions: Vec::new(),
+            made: &self.made,
+            choices: 0,
+        };
+        write_analysis(&mut draft, d.menu, d.state, d.mentions, Some(&d.guess))?;
+        let done = self.answer.len();
+        if !draft.tokens.starts_with(&self.answer) {
+            return Ok((Vec::new(), Vec::new()));
+        }
+        let decisions = draft
+            .decisions
+            .iter()
+            .filter(|&&at| at > done)
+            .map(|at| at - done)
+            .collect();
+        Ok((draft.tokens.split_off(done), decisions))
     }
 
     /// Appends `token` after checking it against the grammar.
@@ -484,6 +617,7 @@ impl Run<'_> {
         }
         self.grammar.accept(token);
         self.text.push_str(&piece);
+        self.answer.push(token);
         self.pending.push(token);
         self.generated += 1;
         Ok(())
@@ -502,66 +636,183 @@ impl Run<'_> {
     /// to the scores at the first token where the options differ.
     fn choose(&mut self, options: &[String], bias: &[f32]) -> Result<(usize, f32), LlmError> {
         let tokens: Vec<Vec<LlamaToken>> = options.iter().map(|o| self.tokenize(o)).collect();
-        let mut alive: Vec<usize> = (0..options.len()).collect();
         let mut probability = 1.0f32;
         let mut biased = bias.is_empty();
         let mut first_split = true;
         self.option_probabilities = vec![1.0; options.len()];
-        let mut k = 0;
-        loop {
-            if let Some(&done) = alive.iter().find(|&&i| tokens[i].len() == k) {
-                return Ok((done, probability));
-            }
-            let mut next: Vec<LlamaToken> = alive.iter().map(|&i| tokens[i][k]).collect();
-            next.sort_by_key(|t| t.0);
-            next.dedup();
-            let chosen = if next.len() == 1 {
-                next[0]
-            } else {
-                let logits = self.logits()?;
-                let mut scores: Vec<f32> = next.iter().map(|t| logits[t.0 as usize]).collect();
-                if !biased {
-                    biased = true;
-                    for (score, token) in scores.iter_mut().zip(&next) {
-                        // Options sharing this first token share its strongest prior.
-                        *score += alive
-                            .iter()
-                            .filter(|&&i| tokens[i][k] == *token)
-                            .map(|&i| bias.get(i).copied().unwrap_or(0.0))
-                            .fold(f32::NEG_INFINITY, f32::max);
-                    }
-                }
-                let max = scores.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
-                let sum: f32 = scores.iter().map(|s| (s - max).exp()).sum();
-                let best = argmax(&scores);
-                probability *= 1.0 / sum; // exp(max - max) / sum
-                if first_split {
-                    first_split = false;
-                    for (i, p) in self.option_probabilities.iter_mut().enumerate() {
-                        *p = next
-                            .iter()
-                            .position(|t| alive.contains(&i) && tokens[i][k] == *t)
-                            .map_or(0.0, |j| (scores[j] - max).exp() / sum);
-                    }
-                }
-                tracing::debug!(
-                    at = %self.text,
-                    options = ?next
+        let decide = |run: &mut Self,
+                      next: &[LlamaToken],
+                      alive: &[usize],
+                      k: usize|
+         -> Result<LlamaToken, LlmError> {
+            let logits = run.logits()?;
+            let mut scores: Vec<f32> = next.iter().map(|t| logits[t.0 as usize]).collect();
+            if !biased {
+                biased = true;
+                for (score, token) in scores.iter_mut().zip(next) {
+                    // Options sharing this first token share its strongest prior.
+                    *score += alive
                         .iter()
-                        .zip(&scores)
-                        .map(|(t, s)| {
-                            let piece = self.model.vocab().token_to_piece(*t, false, None);
-                            format!("{}={:.2}", String::from_utf8_lossy(&piece), (s - max).exp() / sum)
-                        })
-                        .collect::<Vec<_>>(),
-                    "choice"
-                );
-                next[best]
-            };
-            self.push(chosen)?;
-            alive.retain(|&i| tokens[i][k] == chosen);
-            k += 1;
+                        .filter(|&&i| tokens[i][k] == *token)
+                        .map(|&i| bias.get(i).copied().unwrap_or(0.0))
+                        .fold(f32::NEG_INFINITY, f32::max);
+                }
+            }
+            let max = scores.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
+            let sum: f32 = scores.iter().map(|s| (s - max).exp()).sum();
+            let best = argmax(&scores);
+            probability *= 1.0 / sum; // exp(max - max) / sum
+            if first_split {
+                first_split = false;
+                for (i, p) in run.option_probabilities.iter_mut().enumerate() {
+                    *p = next
+                        .iter()
+                        .position(|t| alive.contains(&i) && tokens[i][k] == *t)
+                        .map_or(0.0, |j| (scores[j] - max).exp() / sum);
+                }
+            }
+            tracing::debug!(
+                at = %run.text,
+                options = ?next
+                    .iter()
+                    .zip(&scores)
+                    .map(|(t, s)| {
+                        let piece = run.model.vocab().token_to_piece(*t, false, None);
+                        format!("{}={:.2}", String::from_utf8_lossy(&piece), (s - max).exp() / sum)
+                    })
+                    .collect::<Vec<_>>(),
+                "choice"
+            );
+            Ok(next[best])
+        };
+        let chosen = walk_options(self, &tokens, decide, Run::push)?;
+        self.made.push(chosen);
+        Ok((chosen, probability))
+    }
+}
+
+/// Walks the token trie of `options` (prefix-free texts, tokenized): where the options still
+/// possible differ, `decide` picks one of their distinct next tokens; every token of the way is
+/// `push`ed. Returns the option written.
+fn walk_options<S>(
+    s: &mut S,
+    tokens: &[Vec<LlamaToken>],
+    mut decide: impl FnMut(&mut S, &[LlamaToken], &[usize], usize) -> Result<LlamaToken, LlmError>,
+    mut push: impl FnMut(&mut S, LlamaToken) -> Result<(), LlmError>,
+) -> Result<usize, LlmError> {
+    let mut alive: Vec<usize> = (0..tokens.len()).collect();
+    let mut k = 0;
+    loop {
+        if let Some(&done) = alive.iter().find(|&&i| tokens[i].len() == k) {
+            return Ok(done);
         }
+        let mut next: Vec<LlamaToken> = alive.iter().map(|&i| tokens[i][k]).collect();
+        next.sort_by_key(|t| t.0);
+        next.dedup();
+        let chosen = if next.len() == 1 {
+            next[0]
+        } else {
+            decide(s, &next, &alive, k)?
+        };
+        push(s, chosen)?;
+        alive.retain(|&i| tokens[i][k] == chosen);
+        k += 1;
+    }
+}
+
+/// A guess of the answer in the live decoder's tokens, with the points where the model would
+/// decide: the choices already made, then the guess's, then the strongest prior's.
+struct Draft<'a> {
+    model: &'static LlamaModel,
+    tokens: Vec<LlamaToken>,
+    /// Tokens written before each decision point.
+    decisions: Vec<usize>,
+    made: &'a [usize],
+    choices: usize,
+}
+
+impl Writer for Draft<'_> {
+    fn emit(&mut self, text: &str) -> Result<(), LlmError> {
+        let tokens = self.model.vocab().tokenize(text.as_bytes(), false, true);
+        self.tokens.extend(tokens);
+        Ok(())
+    }
+    fn choose_biased(
+        &mut self,
+        options: &[String],
+        teacher: Option<usize>,
+        bias: &[f32],
+    ) -> Result<(usize, f32), LlmError> {
+        let pick = self
+            .made
+            .get(self.choices)
+            .copied()
+            .or(teacher)
+            .filter(|i| *i < options.len())
+            .unwrap_or_else(|| argmax(bias));
+        self.choices += 1;
+        let vocab = self.model.vocab();
+        let tokens: Vec<Vec<LlamaToken>> = options
+            .iter()
+            .map(|o| vocab.tokenize(o.as_bytes(), false, true))
+            .collect();
+        let decide = |d: &mut Self,
+                      _: &[LlamaToken],
+                      _: &[usize],
+                      k: usize|
+         -> Result<LlamaToken, LlmError> {
+            d.decisions.push(d.tokens.len());
+            Ok(tokens[pick][k])
+        };
+        let push = |d: &mut Self, t: LlamaToken| -> Result<(), LlmError> {
+            d.tokens.push(t);
+            Ok(())
+        };
+        walk_options(self, &tokens, decide, push).map(|i| (i, 1.0))
+    }
+}
+
+/// The likeliest answer from what the utterance names, the order so far and the history:
+/// only a draft for [`Run::logits`] to evaluate ahead, never an answer.
+fn guess(job: &LlmJob, text: &str, found: &[Mention]) -> Answer {
+    let state = job.order_state.as_ref();
+    let named = |pick: fn(&Mention) -> Option<&String>| found.iter().find_map(pick).cloned();
+    let past = job.user_history.first();
+    let menu = named(|m| match m {
+        Mention::Dinner(c) => Some(c),
+        _ => None,
+    })
+    .or_else(|| state.and_then(|s| s.menu.clone()))
+    .or_else(|| past.map(|h| h.menu.clone()));
+    let style = named(|m| match m {
+        Mention::Style(c) => Some(c),
+        _ => None,
+    })
+    .or_else(|| state.and_then(|s| s.style.clone()))
+    .or_else(|| past.map(|h| h.style.clone()));
+    let quantity = text
+        .split(|c: char| !c.is_ascii_digit())
+        .find_map(|n| n.parse::<u32>().ok())
+        .or_else(|| state.and_then(|s| s.quantity));
+    let mut side_dishes = state.map(|s| s.side_dishes.clone()).unwrap_or_default();
+    for m in found {
+        if let Mention::SideDish(code) = m {
+            if !side_dishes.contains(code) {
+                side_dishes.push(code.clone());
+            }
+        }
+    }
+    Answer {
+        intent: if state.is_some() {
+            Intent::Modify
+        } else {
+            Intent::Order
+        },
+        menu,
+        style,
+        quantity,
+        side_dishes,
+        customizations: state.map(|s| s.customizations.clone()).unwrap_or_default(),
     }
 }
 

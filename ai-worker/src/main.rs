@@ -380,14 +380,26 @@ fn bench(runs: usize, menu: &MenuCatalog) -> anyhow::Result<ExitCode> {
     ];
     // Warm the prefix cache so both measurements see the same state.
     service.analyze_voice_order(&job(sentences[0], None, None, menu.clone()))?;
-    let (mut grammar_tokens, mut grammar_ms, mut analyses) = (0usize, 0u128, Vec::new());
-    for i in 0..runs {
-        let j = job(sentences[i % 2], None, None, menu.clone());
-        let started = Instant::now();
-        let d = service.decode(&j)?;
-        grammar_ms += started.elapsed().as_millis();
-        grammar_tokens += d.generated_tokens;
-        analyses.push(d.millis);
+    for draft_ahead in [true, false] {
+        service.draft_ahead = draft_ahead;
+        let (mut tokens, mut passes, mut total_ms, mut analyses) = (0, 0, 0u128, Vec::new());
+        for i in 0..runs {
+            let j = job(sentences[i % 2], None, None, menu.clone());
+            let started = Instant::now();
+            let d = service.decode(&j)?;
+            total_ms += started.elapsed().as_millis();
+            tokens += d.generated_tokens;
+            passes += d.model_passes;
+            analyses.push(d.millis);
+        }
+        analyses.sort_unstable();
+        println!(
+            "constrained decoder (grammar-checked), {}: {tokens} tokens in {total_ms} ms = {:.1} tokens/s; {:.1} forward passes per analysis; analysis p50 {} ms",
+            if draft_ahead { "draft evaluated ahead" } else { "one pass per decision" },
+            tokens as f64 * 1000.0 / total_ms.max(1) as f64,
+            passes as f64 / runs as f64,
+            analyses[analyses.len() / 2]
+        );
     }
     let (mut free_tokens, mut free_ms) = (0usize, 0u128);
     for i in 0..runs {
@@ -396,12 +408,6 @@ fn bench(runs: usize, menu: &MenuCatalog) -> anyhow::Result<ExitCode> {
         free_tokens += service.generate_free(&j, 64)?;
         free_ms += started.elapsed().as_millis();
     }
-    analyses.sort_unstable();
-    println!(
-        "constrained decoder (grammar-checked): {grammar_tokens} tokens in {grammar_ms} ms = {:.1} tokens/s; analysis p50 {} ms",
-        grammar_tokens as f64 * 1000.0 / grammar_ms.max(1) as f64,
-        analyses[analyses.len() / 2]
-    );
     println!(
         "free greedy generation (no grammar):   {free_tokens} tokens in {free_ms} ms = {:.1} tokens/s",
         free_tokens as f64 * 1000.0 / free_ms.max(1) as f64

@@ -152,6 +152,53 @@ fn unclear_sentences_go_back_to_the_customer() {
     }
 }
 
+#[test]
+fn a_draft_evaluated_ahead_changes_speed_not_answers() {
+    let spicy_two = OrderState {
+        menu: Some("chicken".into()),
+        style: Some("spicy".into()),
+        quantity: Some(2),
+        side_dishes: vec!["fries".into()],
+        ..OrderState::default()
+    };
+    let cases = [
+        // The draft guesses these right, wrong early (no dinner named) and wrong late (the
+        // removal of a side dish ordered before).
+        ("발렌타인 디너 그랜드로 두 개 주세요", None),
+        ("a french dinner, deluxe, with a salad and no coffee", None),
+        ("콜라는 빼고 감자튀김 하나 더", Some(spicy_two.clone())),
+        ("make it three", Some(spicy_two)),
+        ("what's the capital of France", None),
+    ];
+    let mut service = service();
+    for (text, state) in cases {
+        let j = job(text, state);
+        service.draft_ahead = false;
+        let one_by_one = service.decode(&j);
+        service.draft_ahead = true;
+        let ahead = service.decode(&j);
+        let (one_by_one, ahead) = (
+            one_by_one.expect("decodes"),
+            ahead.expect("decodes with a draft"),
+        );
+        assert_eq!(ahead.json, one_by_one.json, "{text:?}");
+        assert!(
+            ahead.model_passes <= one_by_one.model_passes,
+            "{text:?}: {} passes with a draft, {} without",
+            ahead.model_passes,
+            one_by_one.model_passes
+        );
+        for (a, b) in [
+            (ahead.p_intent, one_by_one.p_intent),
+            (ahead.p_menu, one_by_one.p_menu),
+            (ahead.p_style, one_by_one.p_style),
+            (ahead.p_quantity, one_by_one.p_quantity),
+        ] {
+            assert!((a - b).abs() < 0.02, "{text:?}: {a} vs {b}");
+        }
+    }
+}
+
 fn redis() -> redis::Connection {
     let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
     redis::Client::open(url)
