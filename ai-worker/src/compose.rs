@@ -6,7 +6,7 @@ use ai_protocol::{
 };
 
 use crate::llm::Decoded;
-use crate::prompt::{mentions, Mention, HISTORY_IN_PROMPT};
+use crate::prompt::{Mention, HISTORY_IN_PROMPT};
 
 /// Below this probability the quantity is confirmed with a question.
 const QUANTITY_MIN_P: f32 = 0.7;
@@ -41,7 +41,9 @@ pub fn analysis(job: &LlmJob, decoded: &Decoded) -> VoiceAnalysis {
         .and_then(|s| s.style.clone())
         .or_else(|| usual.map(|h| h.style.clone()));
     let style_named = order.style.as_ref().is_some_and(|st| {
-        mentions(&job.transcript, menu)
+        decoded
+            .heard
+            .found
             .iter()
             .any(|(_, m)| *m == Mention::Style(st.clone()))
     });
@@ -100,7 +102,7 @@ pub fn analysis(job: &LlmJob, decoded: &Decoded) -> VoiceAnalysis {
     // quantity is shown in the editable preview with a question instead ("하나랑 샐러드 하나":
     // two numbers, one of them the dinners').
     let confidence = decoded.p_intent.min(decoded.p_menu);
-    let named = named_dinners(&job.transcript, menu);
+    let named = decoded.heard.dinners();
     let chosen = order.menu.clone().unwrap_or_default();
     let edits_an_order = job.order_state.is_some();
     let mut confidence = confidence;
@@ -179,17 +181,6 @@ pub fn analysis(job: &LlmJob, decoded: &Decoded) -> VoiceAnalysis {
 
 fn is_hangul(c: char) -> bool {
     ('\u{AC00}'..='\u{D7A3}').contains(&c) || ('\u{3131}'..='\u{318E}').contains(&c)
-}
-
-/// Dinners whose name the utterance contains ("French Fries" does not name the French dinner).
-pub fn named_dinners(text: &str, menu: &MenuCatalog) -> Vec<String> {
-    mentions(text, menu)
-        .into_iter()
-        .filter_map(|(_, m)| match m {
-            Mention::Dinner(code) => Some(code),
-            _ => None,
-        })
-        .collect()
 }
 
 /// The dinner this customer orders most, else the one with the best running event.
@@ -272,6 +263,7 @@ fn reply(menu: &MenuCatalog, order: &OrderState, korean: bool, state: Conversati
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::prompt::Heard;
 
     fn menu() -> MenuCatalog {
         serde_json::from_str(include_str!("../eval/menu.json")).expect("menu.json parses")
@@ -280,17 +272,12 @@ mod tests {
     #[test]
     fn dinner_names_are_found_in_both_languages() {
         let m = menu();
-        assert_eq!(named_dinners("프렌치 디너 두 개", &m), vec!["french"]);
-        assert_eq!(
-            named_dinners("Three spicy chicken dinners", &m),
-            vec!["chicken"]
-        );
-        assert_eq!(
-            named_dinners("샴페인 디너 그랜드로", &m),
-            vec!["champagne_feast"]
-        );
-        assert!(named_dinners("with french fries please", &m).is_empty());
-        assert!(named_dinners("오늘 날씨가 좋네요", &m).is_empty());
+        let dinners = |text: &str| Heard::new(text, &m).dinners();
+        assert_eq!(dinners("프렌치 디너 두 개"), vec!["french"]);
+        assert_eq!(dinners("Three spicy chicken dinners"), vec!["chicken"]);
+        assert_eq!(dinners("샴페인 디너 그랜드로"), vec!["champagne_feast"]);
+        assert!(dinners("with french fries please").is_empty());
+        assert!(dinners("오늘 날씨가 좋네요").is_empty());
     }
 
     fn job(text: &str, state: Option<OrderState>) -> LlmJob {
@@ -308,12 +295,20 @@ mod tests {
             p_menu: 0.95,
             p_style: 0.9,
             p_quantity: 0.97,
+            heard: Heard::default(),
             json: String::new(),
             prompt_tokens: 0,
             generated_tokens: 0,
             model_passes: 0,
             millis: 0,
         }
+    }
+
+    /// `analysis` of `text` (in a job with `state`) where the model decided `d`.
+    fn analysed(text: &str, state: Option<OrderState>, mut d: Decoded) -> VoiceAnalysis {
+        let j = job(text, state);
+        d.heard = Heard::new(&j.transcript, &j.menu);
+        analysis(&j, &d)
     }
 
     fn chicken(style: Option<&str>) -> OrderState {
@@ -331,9 +326,10 @@ mod tests {
 
     #[test]
     fn a_clear_order_is_ready_and_confident() {
-        let a = analysis(
-            &job("치킨 디너 2인분 매운 맛", None),
-            &decoded(Intent::Order, chicken(Some("spicy"))),
+        let a = analysed(
+            "치킨 디너 2인분 매운 맛",
+            None,
+            decoded(Intent::Order, chicken(Some("spicy"))),
         );
         assert_eq!(a.state, ConversationState::Ready);
         assert!(a.is_confident(), "{a:?}");
@@ -352,7 +348,7 @@ mod tests {
     fn a_doubtful_quantity_is_asked_about_but_the_order_stands() {
         let mut d = decoded(Intent::Order, chicken(Some("spicy")));
         d.p_quantity = 0.6;
-        let a = analysis(&job("치킨 디너 매운 맛 2개랑 콜라 1개", None), &d);
+        let a = analysed("치킨 디너 매운 맛 2개랑 콜라 1개", None, d);
         assert!(a.is_confident(), "{a:?}");
         assert_eq!(a.state, ConversationState::Ready);
         assert_eq!(a.additional_questions, vec!["2인분 맞으신가요?".to_owned()]);
@@ -360,9 +356,10 @@ mod tests {
 
     #[test]
     fn a_missing_style_is_asked_for() {
-        let a = analysis(
-            &job("chicken dinner for two", None),
-            &decoded(Intent::Order, chicken(None)),
+        let a = analysed(
+            "chicken dinner for two",
+            None,
+            decoded(Intent::Order, chicken(None)),
         );
         assert_eq!(a.state, ConversationState::Collecting);
         assert!(a.additional_questions[0].contains("Original"), "{a:?}");
@@ -370,15 +367,17 @@ mod tests {
 
     #[test]
     fn an_unnamed_dinner_is_not_trusted() {
-        let a = analysis(
-            &job("오늘 날씨가 좋네요", None),
-            &decoded(Intent::Order, chicken(Some("spicy"))),
+        let a = analysed(
+            "오늘 날씨가 좋네요",
+            None,
+            decoded(Intent::Order, chicken(Some("spicy"))),
         );
         assert!(!a.is_confident());
         // An edit may leave the dinner unnamed.
-        let a = analysis(
-            &job("매운 맛으로 바꿔줘", Some(chicken(None))),
-            &decoded(Intent::Modify, chicken(Some("spicy"))),
+        let a = analysed(
+            "매운 맛으로 바꿔줘",
+            Some(chicken(None)),
+            decoded(Intent::Modify, chicken(Some("spicy"))),
         );
         assert!(a.is_confident(), "{a:?}");
     }
@@ -387,7 +386,7 @@ mod tests {
     fn unclear_keeps_the_order_in_progress() {
         let mut d = decoded(Intent::Unclear, OrderState::default());
         d.p_intent = 0.9;
-        let a = analysis(&job("음 그러니까", Some(chicken(Some("spicy")))), &d);
+        let a = analysed("음 그러니까", Some(chicken(Some("spicy"))), d);
         assert_eq!(a.state, ConversationState::Unclear);
         assert!(a.confidence < CONFIDENCE_THRESHOLD);
         assert_eq!(a.order_state.menu.as_deref(), Some("chicken"));

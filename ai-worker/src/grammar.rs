@@ -13,6 +13,12 @@ fn rule_name(code: &str) -> String {
     code.replace('_', "-")
 }
 
+/// What the decoder writes after a component's code: the amount the dinner includes, then the
+/// key of the amount the model chooses (one text for the grammar and the decoder).
+pub fn after_component_code(included: u32) -> String {
+    format!(",\"included\":{included},\"quantity\":")
+}
+
 pub fn analysis_grammar(menu: &MenuCatalog) -> String {
     let mut g = String::new();
     let dinners: Vec<String> = menu
@@ -50,8 +56,9 @@ pub fn analysis_grammar(menu: &MenuCatalog) -> String {
             .iter()
             .map(|c| {
                 lit(&format!(
-                    "\"{}\",\"included\":{},\"quantity\":",
-                    c.code, c.default_quantity
+                    "\"{}\"{}",
+                    c.code,
+                    after_component_code(c.default_quantity)
                 ))
             })
             .collect();

@@ -23,8 +23,8 @@ use llama_cpp_2::token::data::LlamaTokenData;
 use llama_cpp_2::token::data_array::LlamaTokenDataArray;
 use llama_cpp_2::token::LlamaToken;
 
-use crate::grammar::analysis_grammar;
-use crate::prompt::{job_suffix, mentions, normalize, system_prefix, Mention, Part};
+use crate::grammar::{after_component_code, analysis_grammar};
+use crate::prompt::{job_suffix, system_prefix, Heard, Mention, Part};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LlmError {
@@ -89,6 +89,8 @@ pub struct Decoded {
     pub p_menu: f32,
     pub p_style: f32,
     pub p_quantity: f32,
+    /// The utterance as the model read it.
+    pub heard: Heard,
     /// The JSON text the model produced.
     pub json: String,
     pub prompt_tokens: usize,
@@ -170,12 +172,12 @@ impl QwenLlmService {
     }
 
     /// The prompt for one job: the menu prefix's pieces and the per-job suffix.
-    pub fn build_prompt(job: &LlmJob) -> Result<(Vec<String>, String), LlmError> {
+    pub fn build_prompt(job: &LlmJob, heard: &Heard) -> Result<(Vec<String>, String), LlmError> {
         Ok((
             Self::prefix_pieces(&job.menu)?,
             job_suffix(
                 &job.menu,
-                &job.transcript,
+                heard,
                 job.order_state.as_ref(),
                 &job.user_history,
             ),
@@ -194,25 +196,23 @@ impl QwenLlmService {
         let started = Instant::now();
         let grammar = LlamaSampler::grammar(self.model, &analysis_grammar(&job.menu), "root")
             .map_err(llama)?;
-        let text = normalize(&job.transcript);
-        let found: Vec<Mention> = mentions(&text, &job.menu)
-            .into_iter()
-            .map(|(_, m)| m)
-            .collect();
+        let heard = Heard::new(&job.transcript, &job.menu);
+        let found = heard.names();
         let draft_ahead = self.draft_ahead;
-        let (mut run, prompt_tokens) = self.start_run(job, grammar)?;
+        let (mut run, prompt_tokens) = self.start_run(job, &heard, grammar)?;
         if draft_ahead {
             run.drafter = Some(Drafter {
                 menu: &job.menu,
                 state: job.order_state.as_ref(),
                 mentions: &found,
-                guess: guess(job, &text, &found),
+                guess: guess(job, &heard.text, &found),
             });
         }
         let decoded = write_analysis(&mut run, &job.menu, job.order_state.as_ref(), &found, None);
         let (generated, passes, text) = (run.generated, run.passes, run.text.clone());
         let mut decoded = decoded?;
         decoded.json = text;
+        decoded.heard = heard;
         decoded.prompt_tokens = prompt_tokens;
         decoded.generated_tokens = generated;
         decoded.model_passes = passes;
@@ -225,9 +225,10 @@ impl QwenLlmService {
     fn start_run(
         &mut self,
         job: &LlmJob,
+        heard: &Heard,
         grammar: LlamaSampler,
     ) -> Result<(Run<'_>, usize), LlmError> {
-        let (prefix, suffix) = Self::build_prompt(job)?;
+        let (prefix, suffix) = Self::build_prompt(job, heard)?;
         let prefix_len = self.ensure_prefix(&prefix)?;
         let mut run = Run {
             model: self.model,
@@ -298,7 +299,8 @@ impl QwenLlmService {
     /// Free (unconstrained, greedy) generation, for the benchmark that compares the grammar's
     /// cost with none: returns the number of tokens generated.
     pub fn generate_free(&mut self, job: &LlmJob, max_tokens: usize) -> Result<usize, LlmError> {
-        let (mut run, _) = self.start_run(job, LlamaSampler::greedy())?;
+        let heard = Heard::new(&job.transcript, &job.menu);
+        let (mut run, _) = self.start_run(job, &heard, LlamaSampler::greedy())?;
         for _ in 0..max_tokens {
             let logits = run.logits()?;
             let best = argmax(logits);
@@ -834,6 +836,7 @@ fn write_analysis<W: Writer>(
         p_menu: 1.0,
         p_style: 1.0,
         p_quantity: 1.0,
+        heard: Heard::default(),
         json: String::new(),
         prompt_tokens: 0,
         generated_tokens: 0,
@@ -974,10 +977,10 @@ fn write_analysis<W: Writer>(
     let mut first = true;
     for component in &named {
         w.emit(&format!(
-            "{}\"component\":\"{}\",\"included\":{},\"quantity\":",
+            "{}\"component\":\"{}\"{}",
             if first { "{" } else { ",{" },
             component.code,
-            component.default_quantity
+            after_component_code(component.default_quantity)
         ))?;
         first = false;
         // 0–9: "1}" and "10}" would share their first token, and with it the prior below.
@@ -1027,10 +1030,7 @@ fn write_analysis<W: Writer>(
         let t = next.and_then(|n| remaining.iter().position(|c| c.code == n.component));
         let (i, _) = w.choose(&options, t)?;
         let component = remaining.remove(i);
-        w.emit(&format!(
-            ",\"included\":{},\"quantity\":",
-            component.default_quantity
-        ))?;
+        w.emit(&after_component_code(component.default_quantity))?;
         let options: Vec<String> = (0..=10).map(|n| format!("{n}}}")).collect();
         let t = next.map(|n| n.quantity.min(10) as usize);
         let (q, _) = w.choose(&options, t)?;

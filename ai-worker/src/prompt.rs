@@ -65,12 +65,12 @@ const EXAMPLES: &[(&str, Option<&str>, &str)] = &[
         None,
         r#"{"intent":"order","menu":"champagne_feast","style":"grand","quantity":1,"side_dishes":[],"customizations":[{"component":"coffee_pot","quantity":0}]}"#,
     ),
-    ("피자 한 판 배달 되나요?", None, r#"{"intent":"unclear"}"#),
-    (
-        "hmm let me think, what time is it",
-        None,
-        r#"{"intent":"unclear"}"#,
-    ),
+];
+
+/// Worked examples of what is not an order; they come last in the prompt.
+const UNCLEAR_EXAMPLES: &[&str] = &[
+    "피자 한 판 배달 되나요?",
+    "hmm let me think, what time is it",
 ];
 
 /// A past order of an example: menu, style, quantity.
@@ -123,13 +123,13 @@ pub fn system_prefix(menu: &MenuCatalog) -> Vec<Part> {
             .collect();
         (*text, None, context(&history), *answer)
     });
-    // The history examples go before the unclear ones, which stay last.
-    let (orders, unclear): (Vec<_>, Vec<_>) = EXAMPLES
+    let orders = EXAMPLES
         .iter()
-        .map(|(text, state, answer)| (*text, *state, String::new(), *answer))
-        .partition(|(_, _, _, answer)| !answer.contains("unclear"));
-    for (text, state, context, answer) in orders.into_iter().chain(history_examples).chain(unclear)
-    {
+        .map(|(text, state, answer)| (*text, *state, String::new(), *answer));
+    let unclear = UNCLEAR_EXAMPLES
+        .iter()
+        .map(|text| (*text, None, String::new(), r#"{"intent":"unclear"}"#));
+    for (text, state, context, answer) in orders.chain(history_examples).chain(unclear) {
         // Example states are written as order states and shown in the answer's shape.
         let state = state.and_then(|s| serde_json::from_str::<OrderState>(s).ok());
         let found = mentions(text, menu);
@@ -248,11 +248,44 @@ impl std::fmt::Display for Mention {
     }
 }
 
-/// Menu names (from the live menu) that occur in the utterance, with what they name: a hint
-/// that links Korean and English wording to codes. The model still decides what was ordered,
-/// in what quantity, and whether a word is a side dish or a change to a component.
-pub fn menu_words(text: &str, menu: &MenuCatalog) -> String {
-    format_mentions(&mentions(text, menu))
+/// An utterance as the model reads it: number words as digits, and the menu names in it with
+/// what they name. Found once per job and used by the prompt, the decoder's priors and
+/// `compose`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Heard {
+    pub text: String,
+    pub found: Vec<(String, Mention)>,
+}
+
+impl Heard {
+    pub fn new(transcript: &str, menu: &MenuCatalog) -> Self {
+        let text = normalize(transcript);
+        let found = mentions(&text, menu);
+        Heard { text, found }
+    }
+
+    /// What the utterance names.
+    pub fn names(&self) -> Vec<Mention> {
+        self.found.iter().map(|(_, m)| m.clone()).collect()
+    }
+
+    /// The dinners the utterance names ("French Fries" does not name the French dinner).
+    pub fn dinners(&self) -> Vec<String> {
+        self.found
+            .iter()
+            .filter_map(|(_, m)| match m {
+                Mention::Dinner(code) => Some(code.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Menu names (from the live menu) in the utterance, with what they name: a hint that
+    /// links Korean and English wording to codes. The model still decides what was ordered,
+    /// in what quantity, and whether a word is a side dish or a change to a component.
+    pub fn menu_words(&self) -> String {
+        format_mentions(&self.found)
+    }
 }
 
 fn format_mentions(found: &[(String, Mention)]) -> String {
@@ -355,16 +388,15 @@ fn short_name(name_en: &str, menu: &MenuCatalog) -> Option<String> {
 /// The per-job part: the customer's past orders, the order so far, the utterance.
 pub fn job_suffix(
     menu: &MenuCatalog,
-    transcript: &str,
+    heard: &Heard,
     state: Option<&OrderState>,
     history: &[HistoryEntry],
 ) -> String {
     let state_json = state.map(|s| state_json(s, menu));
-    let text = normalize(transcript);
     user_turn(
-        &text,
+        &heard.text,
         state_json.as_deref(),
-        &menu_words(&text, menu),
+        &heard.menu_words(),
         &context(history),
     )
 }
@@ -516,7 +548,7 @@ mod tests {
     fn past_orders_are_shown_only_when_there_are_some() {
         let menu: MenuCatalog =
             serde_json::from_str(include_str!("../eval/menu.json")).expect("menu.json parses");
-        let plain = job_suffix(&menu, "the usual please", None, &[]);
+        let plain = job_suffix(&menu, &Heard::new("the usual please", &menu), None, &[]);
         assert!(
             plain.starts_with("<|im_start|>user\nCurrent order: none\n"),
             "{plain}"
@@ -529,7 +561,12 @@ mod tests {
         };
         let history: Vec<HistoryEntry> = (0..5).map(|_| past("chicken", "spicy", 1)).collect();
         let history = [vec![past("french", "grand", 2)], history].concat();
-        let suffix = job_suffix(&menu, "the usual please", None, &history);
+        let suffix = job_suffix(
+            &menu,
+            &Heard::new("the usual please", &menu),
+            None,
+            &history,
+        );
         assert!(
             suffix.contains(
                 "Past orders (latest first): french grand x2; chicken spicy x1; chicken spicy x1\n\
@@ -562,13 +599,18 @@ mod tests {
             quantity: Some(2),
             ..OrderState::default()
         };
-        let suffix = job_suffix(&menu, "매운 맛으로 해줘", Some(&state), &[]);
+        let suffix = job_suffix(
+            &menu,
+            &Heard::new("매운 맛으로 해줘", &menu),
+            Some(&state),
+            &[],
+        );
         assert!(
             suffix.contains("Menu words: 매운 맛 = style spicy"),
             "{suffix}"
         );
         assert_eq!(
-            menu_words("two french dinners with french fries", &menu),
+            Heard::new("two french dinners with french fries", &menu).menu_words(),
             "french fries = side dish fries; french dinner = dinner french"
         );
         assert!(suffix.contains(r#"Current order: {"menu":"chicken","style":null,"quantity":2"#));
