@@ -208,7 +208,14 @@ impl QwenLlmService {
                 guess: guess(job, &heard.text, &found),
             });
         }
-        let decoded = write_analysis(&mut run, &job.menu, job.order_state.as_ref(), &found, None);
+        let decoded = write_analysis(
+            &mut run,
+            &job.menu,
+            job.order_state.as_ref(),
+            &found,
+            heard.says_a_number(),
+            None,
+        );
         let (generated, passes, text) = (run.generated, run.passes, run.text.clone());
         let mut decoded = decoded?;
         decoded.json = text;
@@ -336,8 +343,8 @@ const UNNAMED_SIDE_DISH_PRIOR: f32 = 6.0;
 /// small model often answers "와인은 빼 주세요" or "extra steak" with the included amount.
 const NAMED_COMPONENT_PRIOR: f32 = 2.0;
 
-/// Log-odds for keeping the current order's dinner (style) when an edit names no dinner
-/// (style): "keep everything the customer did not change".
+/// Log-odds for keeping the current order's dinner (style, quantity) when an edit names no
+/// dinner (style, number): "keep everything the customer did not change".
 const KEEP_PRIOR: f32 = 3.0;
 
 /// Where an analysis is written: the live model, or the prompt's examples.
@@ -425,7 +432,7 @@ pub fn answer_segments(
     menu: &MenuCatalog,
 ) -> Result<Vec<String>, LlmError> {
     let mut segments = Segments(Vec::new());
-    write_analysis(&mut segments, menu, state, mentions, Some(answer))?;
+    write_analysis(&mut segments, menu, state, mentions, true, Some(answer))?;
     Ok(segments.0)
 }
 
@@ -589,7 +596,14 @@ impl Run<'_> {
             made: &self.made,
             choices: 0,
         };
-        write_analysis(&mut draft, d.menu, d.state, d.mentions, Some(&d.guess))?;
+        write_analysis(
+            &mut draft,
+            d.menu,
+            d.state,
+            d.mentions,
+            true,
+            Some(&d.guess),
+        )?;
         let done = self.answer.len();
         if !draft.tokens.starts_with(&self.answer) {
             return Ok((Vec::new(), Vec::new()));
@@ -826,6 +840,7 @@ fn write_analysis<W: Writer>(
     menu: &MenuCatalog,
     state: Option<&OrderState>,
     mentions: &[Mention],
+    says_a_number: bool,
     teacher: Option<&Answer>,
 ) -> Result<Decoded, LlmError> {
     let has_state = state.is_some();
@@ -927,7 +942,14 @@ fn write_analysis<W: Writer>(
     w.emit(",\"quantity\":")?;
     let options: Vec<String> = (1..=10).map(|n| format!("{n},")).collect();
     let t = teacher.map(|t| t.quantity.unwrap_or(1).clamp(1, 10) as usize - 1);
-    let (i, p) = w.choose(&options, t)?;
+    // An edit that says no number keeps the quantity ("add fries" is not another dinner).
+    let bias = match state.and_then(|s| s.quantity) {
+        Some(current) if !says_a_number => (1..=10)
+            .map(|n| if n == current { KEEP_PRIOR } else { 0.0 })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let (i, p) = w.choose_biased(&options, t, &bias)?;
     decoded.p_quantity = p;
     decoded.order.quantity = Some(i as u32 + 1);
 

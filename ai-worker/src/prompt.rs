@@ -264,6 +264,20 @@ impl Heard {
         Heard { text, found }
     }
 
+    /// Whether the utterance says a number at all (Korean number words are digits by now).
+    pub fn says_a_number(&self) -> bool {
+        const ENGLISH: &[&str] = &[
+            "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+            "another", "double", "couple",
+        ];
+        self.text.chars().any(|c| c.is_ascii_digit())
+            || self
+                .text
+                .to_lowercase()
+                .split(|c: char| !c.is_alphabetic())
+                .any(|w| ENGLISH.contains(&w))
+    }
+
     /// What the utterance names.
     pub fn names(&self) -> Vec<Mention> {
         self.found.iter().map(|(_, m)| m.clone()).collect()
@@ -534,6 +548,20 @@ mod tests {
         );
         assert_eq!(normalize("하나 더 추가해줘"), "1개 더 추가해줘");
         assert_eq!(normalize("세개요"), "3개요");
+    }
+
+    #[test]
+    fn numbers_are_heard_in_both_languages() {
+        let menu: MenuCatalog =
+            serde_json::from_str(include_str!("../eval/menu.json")).expect("menu.json parses");
+        let says = |text: &str| Heard::new(text, &menu).says_a_number();
+        assert!(says("하나 더 추가해줘"));
+        assert!(says("세 개로 바꿔줘"));
+        assert!(says("make it two"));
+        assert!(says("Another one please"));
+        assert!(!says("감자튀김도 넣어주세요"));
+        assert!(!says("add fries and a cola"));
+        assert!(!says("someone said tone"));
     }
 
     #[test]
