@@ -14,6 +14,9 @@ const QUANTITY_MIN_P: f32 = 0.7;
 /// Cap on the confidence when the model picked a dinner that the customer did not name (or
 /// named another one): such an order goes back to the customer (4b) instead of being guessed.
 const UNNAMED_DINNER_CAP: f32 = 0.5;
+/// Confidence kept when the dinner's name was heard only nearly right ("블렌치 디너"): the
+/// preview still shows, but a doubtful dinner falls to 4b sooner.
+const CORRECTED_NAME_FACTOR: f32 = 0.85;
 
 /// The decoder always names the model's most likely style; below this probability the customer
 /// is taken not to have said one, and is asked.
@@ -113,6 +116,10 @@ pub fn analysis(job: &LlmJob, decoded: &Decoded) -> VoiceAnalysis {
     if !named_or_edit {
         tracing::debug!(%chosen, ?named, "the chosen dinner was not named");
         confidence = confidence.min(UNNAMED_DINNER_CAP);
+    }
+    if !decoded.heard.corrected.is_empty() {
+        tracing::debug!(corrected = ?decoded.heard.corrected, "near-miss dinner name put right");
+        confidence *= CORRECTED_NAME_FACTOR;
     }
     if order.check(menu).is_err() {
         confidence = 0.0;
@@ -380,6 +387,24 @@ mod tests {
             decoded(Intent::Modify, chicken(Some("spicy"))),
         );
         assert!(a.is_confident(), "{a:?}");
+    }
+
+    #[test]
+    fn a_dinner_name_heard_nearly_right_counts_as_named_but_less_sure() {
+        let french = OrderState {
+            menu: Some("french".into()),
+            style: Some("deluxe".into()),
+            quantity: Some(1),
+            ..OrderState::default()
+        };
+        let said = analysed(
+            "프렌치 디너 디럭스",
+            None,
+            decoded(Intent::Order, french.clone()),
+        );
+        let heard = analysed("블렌치 디너 디럭스", None, decoded(Intent::Order, french));
+        assert!(heard.is_confident(), "{heard:?}");
+        assert!(heard.confidence < said.confidence * 0.9, "{heard:?}");
     }
 
     #[test]

@@ -255,13 +255,20 @@ impl std::fmt::Display for Mention {
 pub struct Heard {
     pub text: String,
     pub found: Vec<(String, Mention)>,
+    /// Near-miss dinner names put right (heard word, menu word): speech recognition heard
+    /// "블렌치 디너" for "프렌치 디너". The answer's confidence is lowered for them.
+    pub corrected: Vec<(String, String)>,
 }
 
 impl Heard {
     pub fn new(transcript: &str, menu: &MenuCatalog) -> Self {
-        let text = normalize(transcript);
+        let (text, corrected) = correct_dinner_names(&normalize(transcript), menu);
         let found = mentions(&text, menu);
-        Heard { text, found }
+        Heard {
+            text,
+            found,
+            corrected,
+        }
     }
 
     /// Whether the utterance says a number at all (Korean number words are digits by now).
@@ -496,6 +503,118 @@ pub fn normalize(text: &str) -> String {
     out.join(" ")
 }
 
+/// Largest share of a dinner word's sounds that may differ for a heard word to be taken as it.
+const NEAR_MISS: f32 = 0.4;
+
+/// Puts right the word before "디너" / "dinner" when it is not a dinner's word but sounds
+/// nearly like exactly one ("블렌치 디너" → "프렌치 디너"); Korean is compared by jamo, so
+/// "인글리시" is one sound from "잉글리시". Only words right before "dinner" are touched: that
+/// is where the customer says a dinner's name.
+fn correct_dinner_names(text: &str, menu: &MenuCatalog) -> (String, Vec<(String, String)>) {
+    // Each dinner's words before "dinner": "샴페인 축제 디너" gives 샴페인 and 축제.
+    let dinner_words: Vec<Vec<String>> = menu
+        .dinners
+        .iter()
+        .map(|d| {
+            [&d.name_ko, &d.name_en]
+                .iter()
+                .flat_map(|n| n.split_whitespace())
+                .map(str::to_lowercase)
+                .filter(|w| !is_dinner_word(w))
+                .collect()
+        })
+        .collect();
+    let mut words: Vec<String> = text.split(' ').map(str::to_owned).collect();
+    let mut corrected = Vec::new();
+    for i in 1..words.len() {
+        if !is_dinner_word(&words[i].to_lowercase()) {
+            continue;
+        }
+        let heard = words[i - 1].trim_matches(|c: char| !c.is_alphanumeric());
+        let lower = heard.to_lowercase();
+        if lower.chars().count() < 2 || dinner_words.iter().flatten().any(|w| *w == lower) {
+            continue;
+        }
+        let sounds = sounds(&lower);
+        let mut best: Vec<(f32, &String)> = dinner_words
+            .iter()
+            .filter_map(|ws| {
+                ws.iter()
+                    .map(|w| {
+                        let target = sounds_of(w);
+                        (
+                            edit_distance(&sounds, &target) as f32 / target.len() as f32,
+                            w,
+                        )
+                    })
+                    .min_by(|a, b| a.0.total_cmp(&b.0))
+            })
+            .filter(|(d, _)| *d <= NEAR_MISS)
+            .collect();
+        best.sort_by(|a, b| a.0.total_cmp(&b.0));
+        // Exactly one dinner close enough, or one clearly closest.
+        let unique = match best.as_slice() {
+            [only] => Some(only),
+            [first, second, ..] if second.0 - first.0 >= 0.15 => Some(first),
+            _ => None,
+        };
+        if let Some((_, word)) = unique {
+            corrected.push((heard.to_owned(), (*word).clone()));
+            words[i - 1] = words[i - 1].replacen(heard, word, 1);
+        }
+    }
+    (words.join(" "), corrected)
+}
+
+fn is_dinner_word(word: &str) -> bool {
+    word.starts_with("디너") || word.starts_with("dinner")
+}
+
+/// Sounds of a word: Hangul syllables split into their jamo, other letters as they are.
+fn sounds(word: &str) -> Vec<u32> {
+    let mut out = Vec::new();
+    for c in word.chars() {
+        let code = c as u32;
+        if (0xAC00..=0xD7A3).contains(&code) {
+            let index = code - 0xAC00;
+            out.push(0x1_0000 + index / 588); // initial consonant
+            out.push(0x2_0000 + (index % 588) / 28); // vowel
+            if !index.is_multiple_of(28) {
+                out.push(0x3_0000 + index % 28); // final consonant
+            }
+        } else if c.is_alphanumeric() {
+            out.push(code);
+        }
+    }
+    out
+}
+
+fn sounds_of(word: &str) -> Vec<u32> {
+    let s = sounds(word);
+    if s.is_empty() {
+        vec![0]
+    } else {
+        s
+    }
+}
+
+/// Levenshtein distance.
+fn edit_distance(a: &[u32], b: &[u32]) -> usize {
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, x) in a.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, y) in b.iter().enumerate() {
+            let next = (diagonal + usize::from(x != y))
+                .min(row[j] + 1)
+                .min(row[j + 1] + 1);
+            diagonal = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
+}
+
 /// "두개" / "세세트" / "한잔씩" written without a space.
 fn number_glued_to_counter(word: &str) -> Option<String> {
     NUMBER_WORDS.iter().find_map(|(w, n)| {
@@ -548,6 +667,29 @@ mod tests {
         );
         assert_eq!(normalize("하나 더 추가해줘"), "1개 더 추가해줘");
         assert_eq!(normalize("세개요"), "3개요");
+    }
+
+    #[test]
+    fn near_miss_dinner_names_are_put_right() {
+        let menu: MenuCatalog =
+            serde_json::from_str(include_str!("../eval/menu.json")).expect("menu.json parses");
+        let heard = |text: &str| Heard::new(text, &menu);
+        let h = heard("블렌치 디너, 닭슬도");
+        assert_eq!(h.text, "프렌치 디너, 닭슬도");
+        assert_eq!(h.corrected, vec![("블렌치".into(), "프렌치".into())]);
+        assert_eq!(h.dinners(), vec!["french"]);
+        assert_eq!(heard("인글리시 디너, 심플").dinners(), vec!["english"]);
+        assert_eq!(heard("one valentime dinner").dinners(), vec!["valentine"]);
+        // Names said right, words that are not names, and names not before "dinner" stay.
+        for text in [
+            "샴페인 축제 디너 하나",
+            "같은 디너로 하나 더",
+            "the same dinner again",
+            "블렌치 하나",
+        ] {
+            assert!(heard(text).corrected.is_empty(), "{text}");
+            assert_eq!(heard(text).text, normalize(text));
+        }
     }
 
     #[test]
