@@ -498,8 +498,9 @@ impl Run<'_> {
     ///
     /// Each forward pass also evaluates a draft of the rest of the answer, with logits kept
     /// at the draft's decision points: while the model decides as the draft guessed, the next
-    /// decisions need no pass of their own. The model still makes every decision, so the
-    /// answer is the same as one pass per decision; a wrong guess only wastes its tokens.
+    /// decisions need no pass of their own. The model still makes every decision; a wrong
+    /// guess only wastes its tokens. Batched logits differ from one-by-one ones in rounding,
+    /// which can flip a near-tie (one sentence of the 104 in `eval/own.jsonl`).
     fn logits(&mut self) -> Result<&[f32], LlmError> {
         if !self.pending.is_empty() {
             let matched = self
