@@ -157,14 +157,10 @@ impl QwenLlmService {
         for part in system_prefix(menu) {
             match part {
                 Part::Text(text) => pieces.push(text),
-                Part::Answer {
-                    json,
-                    state,
-                    mentions,
-                } => {
+                Part::Answer { json, state, heard } => {
                     let answer: Answer = serde_json::from_str(json)
                         .map_err(|e| LlmError::Llama(format!("example answer {json}: {e}")))?;
-                    pieces.extend(answer_segments(&answer, state.as_ref(), &mentions, menu)?);
+                    pieces.extend(answer_segments(&answer, state.as_ref(), &heard, menu)?);
                 }
             }
         }
@@ -197,25 +193,17 @@ impl QwenLlmService {
         let grammar = LlamaSampler::grammar(self.model, &analysis_grammar(&job.menu), "root")
             .map_err(llama)?;
         let heard = Heard::new(&job.transcript, &job.menu);
-        let found = heard.names();
         let draft_ahead = self.draft_ahead;
         let (mut run, prompt_tokens) = self.start_run(job, &heard, grammar)?;
         if draft_ahead {
             run.drafter = Some(Drafter {
                 menu: &job.menu,
                 state: job.order_state.as_ref(),
-                mentions: &found,
-                guess: guess(job, &heard.text, &found),
+                heard: &heard,
+                guess: guess(job, &heard),
             });
         }
-        let decoded = write_analysis(
-            &mut run,
-            &job.menu,
-            job.order_state.as_ref(),
-            &found,
-            heard.says_a_number(),
-            None,
-        );
+        let decoded = write_analysis(&mut run, &job.menu, job.order_state.as_ref(), &heard, None);
         let (generated, passes, text) = (run.generated, run.passes, run.text.clone());
         let mut decoded = decoded?;
         decoded.json = text;
@@ -322,6 +310,11 @@ impl QwenLlmService {
     }
 }
 
+/// `text` in the model's tokens, special tokens (`<|im_end|>`) included.
+fn tokens(model: &LlamaModel, text: &str) -> Vec<LlamaToken> {
+    model.vocab().tokenize(text.as_bytes(), false, true)
+}
+
 fn argmax(values: &[f32]) -> usize {
     let mut best = 0;
     for (i, v) in values.iter().enumerate() {
@@ -346,6 +339,16 @@ const NAMED_COMPONENT_PRIOR: f32 = 2.0;
 /// Log-odds for keeping the current order's dinner (style, quantity) when an edit names no
 /// dinner (style, number): "keep everything the customer did not change".
 const KEEP_PRIOR: f32 = 3.0;
+
+/// Biases for options `codes`: `KEEP_PRIOR` for the `current` one, none for the others.
+fn keep_prior<'c, T: PartialEq + 'c>(
+    current: Option<&T>,
+    codes: impl Iterator<Item = &'c T>,
+) -> Vec<f32> {
+    codes
+        .map(|c| if Some(c) == current { KEEP_PRIOR } else { 0.0 })
+        .collect()
+}
 
 /// Where an analysis is written: the live model, or the prompt's examples.
 trait Writer {
@@ -428,11 +431,11 @@ impl Writer for Segments {
 pub fn answer_segments(
     answer: &Answer,
     state: Option<&OrderState>,
-    mentions: &[Mention],
+    heard: &Heard,
     menu: &MenuCatalog,
 ) -> Result<Vec<String>, LlmError> {
     let mut segments = Segments(Vec::new());
-    write_analysis(&mut segments, menu, state, mentions, true, Some(answer))?;
+    write_analysis(&mut segments, menu, state, heard, Some(answer))?;
     Ok(segments.0)
 }
 
@@ -485,13 +488,13 @@ struct Run<'a> {
 struct Drafter<'a> {
     menu: &'a MenuCatalog,
     state: Option<&'a OrderState>,
-    mentions: &'a [Mention],
+    heard: &'a Heard,
     guess: Answer,
 }
 
 impl Run<'_> {
     fn tokenize(&self, text: &str) -> Vec<LlamaToken> {
-        self.model.vocab().tokenize(text.as_bytes(), false, true)
+        tokens(self.model, text)
     }
 
     /// Evaluates the pending tokens and returns the logits after the last one.
@@ -597,14 +600,7 @@ impl Run<'_> {
             made: &self.made,
             choices: 0,
         };
-        write_analysis(
-            &mut draft,
-            d.menu,
-            d.state,
-            d.mentions,
-            true,
-            Some(&d.guess),
-        )?;
+        write_analysis(&mut draft, d.menu, d.state, d.heard, Some(&d.guess))?;
         let done = self.answer.len();
         if !draft.tokens.starts_with(&self.answer) {
             return Ok((Vec::new(), Vec::new()));
@@ -750,8 +746,7 @@ struct Draft<'a> {
 
 impl Writer for Draft<'_> {
     fn emit(&mut self, text: &str) -> Result<(), LlmError> {
-        let tokens = self.model.vocab().tokenize(text.as_bytes(), false, true);
-        self.tokens.extend(tokens);
+        self.tokens.extend(tokens(self.model, text));
         Ok(())
     }
     fn choose_biased(
@@ -768,11 +763,7 @@ impl Writer for Draft<'_> {
             .filter(|i| *i < options.len())
             .unwrap_or_else(|| argmax(bias));
         self.choices += 1;
-        let vocab = self.model.vocab();
-        let tokens: Vec<Vec<LlamaToken>> = options
-            .iter()
-            .map(|o| vocab.tokenize(o.as_bytes(), false, true))
-            .collect();
+        let tokens: Vec<Vec<LlamaToken>> = options.iter().map(|o| tokens(self.model, o)).collect();
         let decide = |d: &mut Self,
                       _: &[LlamaToken],
                       _: &[usize],
@@ -791,9 +782,11 @@ impl Writer for Draft<'_> {
 
 /// The likeliest answer from what the utterance names, the order so far and the history:
 /// only a draft for [`Run::logits`] to evaluate ahead, never an answer.
-fn guess(job: &LlmJob, text: &str, found: &[Mention]) -> Answer {
+fn guess(job: &LlmJob, heard: &Heard) -> Answer {
     let state = job.order_state.as_ref();
-    let named = |pick: fn(&Mention) -> Option<&String>| found.iter().find_map(pick).cloned();
+    let named = |pick: fn(&Mention) -> Option<&String>| {
+        heard.found.iter().map(|(_, m)| m).find_map(pick).cloned()
+    };
     let past = job.user_history.first();
     let menu = named(|m| match m {
         Mention::Dinner(c) => Some(c),
@@ -807,12 +800,13 @@ fn guess(job: &LlmJob, text: &str, found: &[Mention]) -> Answer {
     })
     .or_else(|| state.and_then(|s| s.style.clone()))
     .or_else(|| past.map(|h| h.style.clone()));
-    let quantity = text
+    let quantity = heard
+        .text
         .split(|c: char| !c.is_ascii_digit())
         .find_map(|n| n.parse::<u32>().ok())
         .or_else(|| state.and_then(|s| s.quantity));
     let mut side_dishes = state.map(|s| s.side_dishes.clone()).unwrap_or_default();
-    for m in found {
+    for (_, m) in &heard.found {
         if let Mention::SideDish(code) = m {
             if !side_dishes.contains(code) {
                 side_dishes.push(code.clone());
@@ -840,8 +834,7 @@ fn write_analysis<W: Writer>(
     w: &mut W,
     menu: &MenuCatalog,
     state: Option<&OrderState>,
-    mentions: &[Mention],
-    says_a_number: bool,
+    heard: &Heard,
     teacher: Option<&Answer>,
 ) -> Result<Decoded, LlmError> {
     let has_state = state.is_some();
@@ -893,15 +886,9 @@ fn write_analysis<W: Writer>(
             .position(|d| Some(&d.code) == t.menu.as_ref())
     });
     // An edit that names no dinner keeps the dinner ("콜라는 빼줘" is not a chicken dinner).
-    let names_a = |kind: fn(&Mention) -> bool| mentions.iter().any(kind);
-    let kept = |current: Option<&String>, codes: &mut dyn Iterator<Item = &String>| {
-        codes
-            .map(|c| if Some(c) == current { KEEP_PRIOR } else { 0.0 })
-            .collect::<Vec<f32>>()
-    };
     let bias = match state {
-        Some(s) if !names_a(|m| matches!(m, Mention::Dinner(_))) => {
-            kept(s.menu.as_ref(), &mut menu.dinners.iter().map(|d| &d.code))
+        Some(s) if !heard.names_a(|m| matches!(m, Mention::Dinner(_))) => {
+            keep_prior(s.menu.as_ref(), menu.dinners.iter().map(|d| &d.code))
         }
         _ => Vec::new(),
     };
@@ -927,12 +914,9 @@ fn write_analysis<W: Writer>(
     let bias = match state {
         Some(s)
             if s.menu.as_ref() == Some(&dinner.code)
-                && !names_a(|m| matches!(m, Mention::Style(_))) =>
+                && !heard.names_a(|m| matches!(m, Mention::Style(_))) =>
         {
-            kept(
-                s.style.as_ref(),
-                &mut dinner.styles.iter().map(|st| &st.code),
-            )
+            keep_prior(s.style.as_ref(), dinner.styles.iter().map(|st| &st.code))
         }
         _ => Vec::new(),
     };
@@ -945,9 +929,9 @@ fn write_analysis<W: Writer>(
     let t = teacher.map(|t| t.quantity.unwrap_or(1).clamp(1, 10) as usize - 1);
     // An edit that says no number keeps the quantity ("add fries" is not another dinner).
     let bias = match state.and_then(|s| s.quantity) {
-        Some(current) if !says_a_number => (1..=10)
-            .map(|n| if n == current { KEEP_PRIOR } else { 0.0 })
-            .collect(),
+        Some(current) if !heard.says_a_number() => {
+            keep_prior(Some(&current), (1..=10).collect::<Vec<u32>>().iter())
+        }
         _ => Vec::new(),
     };
     let (i, p) = w.choose_biased(&options, t, &bias)?;
@@ -971,7 +955,7 @@ fn write_analysis<W: Writer>(
                 .count()
                 .min(10)
         });
-        let named = mentions.contains(&Mention::SideDish(side.code.clone()));
+        let named = heard.names(&Mention::SideDish(side.code.clone()));
         let ordered = state.is_some_and(|s| s.side_dishes.contains(&side.code));
         // Named and already ordered is most likely a change ("remove the fries"): no prior.
         let zero_bias = match (named, ordered) {
@@ -996,7 +980,7 @@ fn write_analysis<W: Writer>(
     let (named, mut remaining): (Vec<&ai_protocol::MenuComponent>, Vec<_>) = dinner
         .components
         .iter()
-        .partition(|c| mentions.contains(&Mention::Component(c.code.clone())));
+        .partition(|c| heard.names(&Mention::Component(c.code.clone())));
     let mut first = true;
     for component in &named {
         w.emit(&format!(

@@ -104,7 +104,7 @@ pub enum Part {
     Answer {
         json: &'static str,
         state: Option<OrderState>,
-        mentions: Vec<Mention>,
+        heard: Heard,
     },
 }
 
@@ -132,17 +132,17 @@ pub fn system_prefix(menu: &MenuCatalog) -> Vec<Part> {
     for (text, state, context, answer) in orders.chain(history_examples).chain(unclear) {
         // Example states are written as order states and shown in the answer's shape.
         let state = state.and_then(|s| serde_json::from_str::<OrderState>(s).ok());
-        let found = mentions(text, menu);
+        let heard = Heard::verbatim(text, menu);
         parts.push(Part::Text(user_turn(
-            text,
+            &heard.text,
             state.as_ref().map(|s| state_json(s, menu)).as_deref(),
-            &format_mentions(&found),
+            &heard.menu_words(),
             &context,
         )));
         parts.push(Part::Answer {
             json: answer,
             state,
-            mentions: found.into_iter().map(|(_, m)| m).collect(),
+            heard,
         });
         parts.push(Part::Text("<|im_end|>\n".into()));
     }
@@ -271,6 +271,16 @@ impl Heard {
         }
     }
 
+    /// An example's utterance as written: the prompt's examples were chosen and measured
+    /// unnormalised.
+    pub fn verbatim(text: &str, menu: &MenuCatalog) -> Self {
+        Heard {
+            text: text.into(),
+            found: mentions(text, menu),
+            corrected: Vec::new(),
+        }
+    }
+
     /// Whether the utterance says a number at all (Korean number words are digits by now).
     pub fn says_a_number(&self) -> bool {
         const ENGLISH: &[&str] = &[
@@ -285,9 +295,14 @@ impl Heard {
                 .any(|w| ENGLISH.contains(&w))
     }
 
-    /// What the utterance names.
-    pub fn names(&self) -> Vec<Mention> {
-        self.found.iter().map(|(_, m)| m.clone()).collect()
+    /// Whether the utterance names `mention`.
+    pub fn names(&self, mention: &Mention) -> bool {
+        self.found.iter().any(|(_, m)| m == mention)
+    }
+
+    /// Whether the utterance names anything of a kind (a dinner, a style).
+    pub fn names_a(&self, kind: fn(&Mention) -> bool) -> bool {
+        self.found.iter().any(|(_, m)| kind(m))
     }
 
     /// The dinners the utterance names ("French Fries" does not name the French dinner).
@@ -535,15 +550,16 @@ fn correct_dinner_names(text: &str, menu: &MenuCatalog) -> (String, Vec<(String,
         if lower.chars().count() < 2 || dinner_words.iter().flatten().any(|w| *w == lower) {
             continue;
         }
-        let sounds = sounds(&lower);
+        let heard_sounds = sounds(&lower);
         let mut best: Vec<(f32, &String)> = dinner_words
             .iter()
             .filter_map(|ws| {
                 ws.iter()
                     .map(|w| {
-                        let target = sounds_of(w);
+                        let target = sounds(w);
                         (
-                            edit_distance(&sounds, &target) as f32 / target.len() as f32,
+                            edit_distance(&heard_sounds, &target) as f32
+                                / target.len().max(1) as f32,
                             w,
                         )
                     })
@@ -587,15 +603,6 @@ fn sounds(word: &str) -> Vec<u32> {
         }
     }
     out
-}
-
-fn sounds_of(word: &str) -> Vec<u32> {
-    let s = sounds(word);
-    if s.is_empty() {
-        vec![0]
-    } else {
-        s
-    }
 }
 
 /// Levenshtein distance.
