@@ -24,7 +24,7 @@ use llama_cpp_2::token::data_array::LlamaTokenDataArray;
 use llama_cpp_2::token::LlamaToken;
 
 use crate::grammar::{after_component_code, analysis_grammar};
-use crate::prompt::{job_suffix, system_prefix, Heard, Mention, Part};
+use crate::prompt::{job_suffix, system_prefix, AmountCue, Heard, Mention, Part};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LlmError {
@@ -335,6 +335,11 @@ const UNNAMED_SIDE_DISH_PRIOR: f32 = 6.0;
 /// Log-odds against keeping the included amount of a component the utterance names: the
 /// small model often answers "와인은 빼 주세요" or "extra steak" with the included amount.
 const NAMED_COMPONENT_PRIOR: f32 = 2.0;
+
+/// Log-odds for the amount the words next to a component's name point at ("와인은 빼고" → 0,
+/// "an extra strip of bacon" → included + 1): the small model answers "더" with 0 so firmly
+/// that 2 was too weak to turn "베이컨 1줄 더" into 3.
+const AMOUNT_CUE_PRIOR: f32 = 4.0;
 
 /// Log-odds for keeping the current order's dinner (style, quantity) when an edit names no
 /// dinner (style, number): "keep everything the customer did not change".
@@ -927,10 +932,18 @@ fn write_analysis<W: Writer>(
     w.emit(",\"quantity\":")?;
     let options: Vec<String> = (1..=10).map(|n| format!("{n},")).collect();
     let t = teacher.map(|t| t.quantity.unwrap_or(1).clamp(1, 10) as usize - 1);
-    // An edit that says no number keeps the quantity ("add fries" is not another dinner).
-    let bias = match state.and_then(|s| s.quantity) {
-        Some(current) if !heard.says_a_number() => {
-            keep_prior(Some(&current), (1..=10).collect::<Vec<u32>>().iter())
+    // An edit that says no number of dinners keeps the quantity ("add fries" is not another
+    // dinner); an order that names its dinner and whose numbers all count components or side
+    // dishes is for one dinner ("with three glasses of wine"). "The usual" may mean two.
+    let names_a_dinner = heard.names_a(|m| matches!(m, Mention::Dinner(_)));
+    let kept = match state.and_then(|s| s.quantity) {
+        Some(current) => Some(current),
+        None if names_a_dinner && heard.says_a_number() => Some(1),
+        None => None,
+    };
+    let bias = match kept {
+        Some(q) if !heard.says_a_dinner_number() => {
+            keep_prior(Some(&q), (1..=10).collect::<Vec<u32>>().iter())
         }
         _ => Vec::new(),
     };
@@ -1003,6 +1016,15 @@ fn write_analysis<W: Writer>(
         let mut bias = vec![0.0; options.len()];
         if let Some(b) = bias.get_mut(component.default_quantity as usize) {
             *b = -NAMED_COMPONENT_PRIOR;
+        }
+        // "빼고" / "no" next to the name points at 0, "더" / "extra" at one more.
+        let cued = match heard.amount_cue(&component.code) {
+            Some(AmountCue::Removed) => Some(0),
+            Some(AmountCue::OneMore) => Some(component.default_quantity as usize + 1),
+            None => None,
+        };
+        if let Some(b) = cued.and_then(|i| bias.get_mut(i)) {
+            *b += AMOUNT_CUE_PRIOR;
         }
         let (q, _) = w.choose_biased(&options, t, &bias)?;
         if q as u32 != component.default_quantity {

@@ -228,6 +228,13 @@ fn context(history: &[HistoryEntry]) -> String {
     format!("Past orders (latest first): {}\n", past.join("; "))
 }
 
+/// What the words next to a component's name say about its amount.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AmountCue {
+    Removed,
+    OneMore,
+}
+
 /// What a menu name found in an utterance names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mention {
@@ -283,16 +290,69 @@ impl Heard {
 
     /// Whether the utterance says a number at all (Korean number words are digits by now).
     pub fn says_a_number(&self) -> bool {
+        !self.numbers().is_empty()
+    }
+
+    /// Whether the utterance says how many dinners: a number that counts a component or a side
+    /// dish ("three glasses of wine", "two coffees", "콜라 2개") is not one.
+    pub fn says_a_dinner_number(&self) -> bool {
+        let lower = self.text.to_lowercase();
+        let items: Vec<&str> = self
+            .found
+            .iter()
+            .filter(|(_, m)| matches!(m, Mention::Component(_) | Mention::SideDish(_)))
+            .map(|(name, _)| name.as_str())
+            .collect();
+        let clause_end = |c: char| matches!(c, ',' | '.' | '?' | '!');
+        let counts_an_item = |&(start, end): &(usize, usize)| {
+            let word = &lower[start..end];
+            if word.contains("인분") {
+                return false;
+            }
+            let window = if word.chars().any(|c| ('가'..='힣').contains(&c)) {
+                // Korean counts after the name: "와인은 3잔으로".
+                let before = lower[..start].rsplit(clause_end).next().unwrap_or_default();
+                let words: Vec<&str> = before.split_whitespace().collect();
+                words[words.len().saturating_sub(2)..].join(" ")
+            } else {
+                // English before it, up to the dinner: "three glasses of wine".
+                let after = lower[end..].split(clause_end).next().unwrap_or_default();
+                let after = after.split("dinner").next().unwrap_or_default();
+                after
+                    .split_whitespace()
+                    .take(4)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            items.iter().any(|item| window.contains(item))
+        };
+        self.numbers().iter().any(|span| !counts_an_item(span))
+    }
+
+    /// The byte spans of the words that are numbers: digits ("2개", "3") or English number
+    /// words.
+    fn numbers(&self) -> Vec<(usize, usize)> {
         const ENGLISH: &[&str] = &[
             "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
             "another", "double", "couple",
         ];
-        self.text.chars().any(|c| c.is_ascii_digit())
-            || self
-                .text
-                .to_lowercase()
-                .split(|c: char| !c.is_alphabetic())
-                .any(|w| ENGLISH.contains(&w))
+        let lower = self.text.to_lowercase();
+        let mut spans = Vec::new();
+        let mut start = None;
+        for (i, c) in lower.char_indices().chain([(lower.len(), ' ')]) {
+            match (c.is_alphanumeric(), start) {
+                (true, None) => start = Some(i),
+                (false, Some(s)) => {
+                    let word = &lower[s..i];
+                    if word.chars().any(|c| c.is_ascii_digit()) || ENGLISH.contains(&word) {
+                        spans.push((s, i));
+                    }
+                    start = None;
+                }
+                _ => {}
+            }
+        }
+        spans
     }
 
     /// Whether the utterance names `mention`.
@@ -314,6 +374,56 @@ impl Heard {
                 _ => None,
             })
             .collect()
+    }
+
+    /// What the words next to a component's name say about its amount: Korean says it after
+    /// the name ("와인은 빼고", "베이컨 1줄 더"), English before ("no bread", "an extra strip of
+    /// bacon"). A number ("2개로", "three glasses of") is left to the model.
+    pub fn amount_cue(&self, code: &str) -> Option<AmountCue> {
+        let (name, _) = self
+            .found
+            .iter()
+            .find(|(_, m)| matches!(m, Mention::Component(c) if c == code))?;
+        let lower = self.text.to_lowercase();
+        // The last occurrence: an earlier one may be the dinner's name ("champagne feast").
+        let at = lower.rfind(name.as_str())?;
+        let clause_end = |c: char| matches!(c, ',' | '.' | '?' | '!');
+        let hangul = name.chars().any(|c| ('가'..='힣').contains(&c));
+        let words: Vec<&str> = if hangul {
+            let after = &lower[at + name.len()..];
+            let clause = after.split(clause_end).next().unwrap_or_default();
+            // The first piece may be the name's particle ("와인은" gives "은").
+            clause.split_whitespace().take(4).collect()
+        } else {
+            let before = &lower[..at];
+            let clause = before.rsplit(clause_end).next().unwrap_or_default();
+            let words: Vec<&str> = clause.split_whitespace().collect();
+            words[words.len().saturating_sub(3)..].to_vec()
+        };
+        let removed = |w: &str| {
+            w.contains('빼')
+                || w.starts_with("없이")
+                || w.starts_with("말고")
+                || ["no", "without", "hold", "remove", "skip"].contains(&w)
+        };
+        let more = |w: &str| {
+            (w.starts_with('더') && !w.starts_with("더블"))
+                || w.starts_with("추가")
+                || ["extra", "more", "another", "additional"].contains(&w)
+        };
+        // "2개 더" / "two more" is more than one more: the model reads the number.
+        let many = |w: &str| {
+            let digits: String = w.chars().filter(char::is_ascii_digit).collect();
+            digits.parse::<u32>().is_ok_and(|n| n >= 2)
+                || ["two", "three", "four", "five", "couple"].contains(&w)
+        };
+        if words.iter().any(|w| removed(w)) {
+            Some(AmountCue::Removed)
+        } else if words.iter().any(|w| more(w)) && !words.iter().any(|w| many(w)) {
+            Some(AmountCue::OneMore)
+        } else {
+            None
+        }
     }
 
     /// Menu names (from the live menu) in the utterance, with what they name: a hint that
@@ -700,6 +810,52 @@ mod tests {
     }
 
     #[test]
+    fn words_next_to_a_component_cue_its_amount() {
+        let menu: MenuCatalog =
+            serde_json::from_str(include_str!("../eval/menu.json")).expect("menu.json parses");
+        let cue = |text: &str, code: &str| Heard::new(text, &menu).amount_cue(code);
+        use AmountCue::*;
+        assert_eq!(
+            cue("잉글리시 디너 하나, 베이컨은 빼 주세요", "bacon"),
+            Some(Removed)
+        );
+        assert_eq!(cue("프렌치 디너요, 스테이크 없이", "steak"), Some(Removed));
+        assert_eq!(cue("프렌치 디너, 커피 한 잔 더요", "coffee"), Some(OneMore));
+        assert_eq!(
+            cue("valentine dinner without the steak", "steak"),
+            Some(Removed)
+        );
+        assert_eq!(
+            cue("english dinner with one more slice of bread", "bread"),
+            Some(OneMore)
+        );
+        // The second "champagne" is the component, and its words are before it.
+        assert_eq!(
+            cue(
+                "a champagne feast with another bottle of champagne",
+                "champagne"
+            ),
+            Some(OneMore)
+        );
+        // A number is the model's to read; a cue belongs to its own clause and side.
+        assert_eq!(cue("프렌치 디너, 와인은 세 잔으로", "wine"), None);
+        assert_eq!(
+            cue("French dinner, two coffees and no steak", "coffee"),
+            None
+        );
+        assert_eq!(
+            cue("French dinner, two coffees and no steak", "steak"),
+            Some(Removed)
+        );
+        assert_eq!(cue("no fries, english dinner with bread", "bread"), None);
+        assert_eq!(
+            cue("샴페인 축제 디너, 바게트빵 두 개 더요", "baguette"),
+            None
+        );
+        assert_eq!(cue("french dinner and two more coffees", "coffee"), None);
+    }
+
+    #[test]
     fn numbers_are_heard_in_both_languages() {
         let menu: MenuCatalog =
             serde_json::from_str(include_str!("../eval/menu.json")).expect("menu.json parses");
@@ -711,6 +867,15 @@ mod tests {
         assert!(!says("감자튀김도 넣어주세요"));
         assert!(!says("add fries and a cola"));
         assert!(!says("someone said tone"));
+        let dinners = |text: &str| Heard::new(text, &menu).says_a_dinner_number();
+        assert!(dinners("we'd like 4 valentine dinners and two corn soups"));
+        assert!(dinners("치킨 디너 2개랑 콜라 주세요"));
+        assert!(dinners("잉글리시 디너 세 개요, 스크램블 에그는 두 개로"));
+        assert!(!dinners("a valentine dinner with three glasses of wine"));
+        assert!(!dinners("French dinner, two coffees and fries"));
+        assert!(!dinners("콜라 두 개 추가해줘"));
+        assert!(!dinners("프렌치 디너요, 와인은 세 잔으로"));
+        assert!(!dinners("add fries"));
     }
 
     #[test]
