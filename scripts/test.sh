@@ -47,8 +47,9 @@ AI_WORKER_BIN="$ROOT/target/debug/ai-worker" cargo test "${SSR_PACKAGES[@]}"
 drop_test_databases
 done_step
 
-# Voice understanding with the real CPU models. The dev-set threshold sits a little under what
-# was measured (95.7 %, README) so noise does not flake CI, but a real drop fails it.
+# Voice understanding with the real CPU models. Each threshold sits a little under what was
+# measured (README table: dev 100 %, sessions 85.7 %, spoken 47.8 %) so one flipped sentence
+# does not flake CI, but a real drop fails it. The dev gate is also the goal (90 %).
 step "voice evaluation (typed and spoken, Korean and English)"
 ai_worker=target/debug/ai-worker
 # The shared evaluation set lives beside the repository (../shared), as in the design card.
@@ -57,13 +58,11 @@ for candidate in "$ROOT/../shared/voice-eval/dev.jsonl" /work/shared/voice-eval/
   if [ -z "$dev_set" ] && [ -f "$candidate" ]; then dev_set="$candidate"; fi
 done
 [ -n "$dev_set" ] || die "voice-eval/dev.jsonl not found beside the repository (set VOICE_EVAL_DEV)"
-"$ai_worker" eval "$dev_set" --min-exact "${EVAL_MIN_DEV:-0.85}"
-# Multi-turn sessions and the spoken set are measured and printed, not gated yet: their
-# thresholds come once a full run has measured them (see the README table).
-"$ai_worker" eval ai-worker/eval/sessions.jsonl
+"$ai_worker" eval "$dev_set" --min-exact "${EVAL_MIN_DEV:-0.90}"
+"$ai_worker" eval ai-worker/eval/sessions.jsonl --min-exact "${EVAL_MIN_SESSIONS:-0.70}"
 samples="${VOICE_SAMPLES_DIR:-$ROOT/target/voice-samples}"
 "$ROOT/scripts/make_voice_samples.sh" eval "$dev_set" "$samples/eval-dev"
-"$ai_worker" eval "$samples/eval-dev/index.jsonl" --spoken
+"$ai_worker" eval "$samples/eval-dev/index.jsonl" --spoken --min-exact "${EVAL_MIN_SPOKEN:-0.39}"
 done_step
 
 step "release build (cargo leptos build --release)"

@@ -24,7 +24,7 @@ use llama_cpp_2::token::data_array::LlamaTokenDataArray;
 use llama_cpp_2::token::LlamaToken;
 
 use crate::grammar::{after_component_code, analysis_grammar};
-use crate::prompt::{job_suffix, system_prefix, AmountCue, Heard, Mention, Part};
+use crate::prompt::{job_suffix, same_name, system_prefix, AmountCue, Heard, Mention, Part};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LlmError {
@@ -336,10 +336,14 @@ const UNNAMED_SIDE_DISH_PRIOR: f32 = 6.0;
 /// small model often answers "와인은 빼 주세요" or "extra steak" with the included amount.
 const NAMED_COMPONENT_PRIOR: f32 = 2.0;
 
-/// Log-odds for the amount the words next to a component's name point at ("와인은 빼고" → 0,
-/// "an extra strip of bacon" → included + 1): the small model answers "더" with 0 so firmly
-/// that 2 was too weak to turn "베이컨 1줄 더" into 3.
+/// Log-odds for 0 when the words next to a component's or side dish's name take it away
+/// ("와인은 빼고", "no cola"): the small model often keeps what it was asked to drop.
 const AMOUNT_CUE_PRIOR: f32 = 4.0;
+/// Log-odds for "now + n" when they ask for more ("베이컨 1줄 더", "an extra strip of bacon",
+/// "바게트빵 2개 더"): the model answered "an extra strip of bacon" with 0, 4 log-odds over 3
+/// (`RUST_LOG=ai_worker=debug ai-worker analyze …` shows each choice), so 4 was too weak. The model still overrules it where it reads the number as the new total
+/// ("스테이크 하나 더" stays 1 in `eval/own.jsonl`).
+const MORE_CUE_PRIOR: f32 = 7.0;
 
 /// Log-odds for keeping the current order's dinner (style, quantity) when an edit names no
 /// dinner (style, number): "keep everything the customer did not change".
@@ -956,6 +960,17 @@ fn write_analysis<W: Writer>(
     // What the utterance names is a prior: a named side dish needs strong evidence to be 0
     // ("감자튀김 빼고"), one neither named nor already ordered needs strong evidence to be added.
     w.emit("\"side_dishes\":{")?;
+    // A word that names both a side dish and one of this dinner's components ("콜라",
+    // "salad"): taking it away is about the component, unless that side dish is ordered.
+    let removes_component = |side: &ai_protocol::MenuSideDish| {
+        let ordered = state.is_some_and(|s| s.side_dishes.contains(&side.code));
+        !ordered
+            && heard.amount_cue(&Mention::SideDish(side.code.clone())) == Some(AmountCue::Removed)
+            && dinner
+                .components
+                .iter()
+                .any(|c| same_name(c, side) && heard.names(&Mention::Component(c.code.clone())))
+    };
     let sides = &menu.side_dishes;
     for (k, side) in sides.iter().enumerate() {
         w.emit(&format!("\"{}\":", side.code))?;
@@ -968,14 +983,20 @@ fn write_analysis<W: Writer>(
                 .count()
                 .min(10)
         });
-        let named = heard.names(&Mention::SideDish(side.code.clone()));
+        let mention = Mention::SideDish(side.code.clone());
+        let named = heard.names(&mention) && !removes_component(side);
         let ordered = state.is_some_and(|s| s.side_dishes.contains(&side.code));
         // Named and already ordered is most likely a change ("remove the fries"): no prior.
-        let zero_bias = match (named, ordered) {
-            (true, false) => -SIDE_DISH_PRIOR,
-            (_, true) => 0.0,
+        // Ordered and not named is kept: "remove the fries" does not touch the cola.
+        let mut zero_bias = match (named, ordered) {
+            (true, false) | (false, true) => -SIDE_DISH_PRIOR,
+            (true, true) => 0.0,
             (false, false) => UNNAMED_SIDE_DISH_PRIOR,
         };
+        // "콜라는 빼줘" / "no cola": the small model keeps a side dish it was just asked to drop.
+        if named && heard.amount_cue(&mention) == Some(AmountCue::Removed) {
+            zero_bias += AMOUNT_CUE_PRIOR;
+        }
         let (n, _) = w.choose_biased(&options, t, &[zero_bias])?;
         for _ in 0..n {
             decoded.order.side_dishes.push(side.code.clone());
@@ -985,17 +1006,29 @@ fn write_analysis<W: Writer>(
         w.emit("},")?;
     }
 
-    // A component the utterance names is always asked about ("coffee: how many now?"); the
-    // model may answer its included amount, which is no change. Then the model may add others.
-    // The included amount is written right before each amount, so "one more" and "no" are
-    // read against it rather than against a number the model has to remember.
+    // A component the utterance names, or that the order has changed already, is always asked
+    // about ("coffee: how many now?"); the model may answer its included amount, which is no
+    // change. Then the model may add others. The included amount is written right before each
+    // amount, so "one more" and "no" are read against it rather than against a number the
+    // model has to remember.
     w.emit("\"customizations\":[")?;
-    let (named, mut remaining): (Vec<&ai_protocol::MenuComponent>, Vec<_>) = dinner
+    let changed =
+        |code: &str| state.and_then(|s| s.customizations.iter().find(|c| c.component == code));
+    // A component named like a side dish is asked about only when the words take it away.
+    let names_component = |c: &ai_protocol::MenuComponent| {
+        heard.names(&Mention::Component(c.code.clone()))
+            && menu
+                .side_dishes
+                .iter()
+                .filter(|side| same_name(c, side))
+                .all(removes_component)
+    };
+    let (asked, mut remaining): (Vec<&ai_protocol::MenuComponent>, Vec<_>) = dinner
         .components
         .iter()
-        .partition(|c| heard.names(&Mention::Component(c.code.clone())));
+        .partition(|c| names_component(c) || changed(&c.code).is_some());
     let mut first = true;
-    for component in &named {
+    for component in &asked {
         w.emit(&format!(
             "{}\"component\":\"{}\"{}",
             if first { "{" } else { ",{" },
@@ -1012,19 +1045,28 @@ fn write_analysis<W: Writer>(
                 .map_or(component.default_quantity, |c| c.quantity)
                 .min(9) as usize
         });
-        // A component the customer names is most likely one they change.
+        let now = changed(&component.code).map_or(component.default_quantity, |c| c.quantity);
+        let mention = Mention::Component(component.code.clone());
         let mut bias = vec![0.0; options.len()];
-        if let Some(b) = bias.get_mut(component.default_quantity as usize) {
-            *b = -NAMED_COMPONENT_PRIOR;
-        }
-        // "빼고" / "no" next to the name points at 0, "더" / "extra" at one more.
-        let cued = match heard.amount_cue(&component.code) {
-            Some(AmountCue::Removed) => Some(0),
-            Some(AmountCue::OneMore) => Some(component.default_quantity as usize + 1),
-            None => None,
-        };
-        if let Some(b) = cued.and_then(|i| bias.get_mut(i)) {
-            *b += AMOUNT_CUE_PRIOR;
+        if names_component(component) {
+            // A component the customer names is most likely one they change.
+            if let Some(b) = bias.get_mut(component.default_quantity as usize) {
+                *b = -NAMED_COMPONENT_PRIOR;
+            }
+            // "빼고" / "no" next to the name points at 0, "더" / "extra" at more than now.
+            let cued = match heard.amount_cue(&mention) {
+                Some(AmountCue::Removed) => Some((0, AMOUNT_CUE_PRIOR)),
+                Some(AmountCue::More(n)) => Some(((now + n) as usize, MORE_CUE_PRIOR)),
+                None => None,
+            };
+            if let Some((i, prior)) = cued {
+                if let Some(b) = bias.get_mut(i) {
+                    *b += prior;
+                }
+            }
+        } else if let Some(b) = bias.get_mut(now as usize) {
+            // Changed before and not named now: "and a salad" keeps "no pickled radish".
+            *b = KEEP_PRIOR;
         }
         let (q, _) = w.choose_biased(&options, t, &bias)?;
         if q as u32 != component.default_quantity {
@@ -1038,7 +1080,7 @@ fn write_analysis<W: Writer>(
         .map(|t| {
             t.customizations
                 .iter()
-                .filter(|c| !named.iter().any(|n| n.code == c.component))
+                .filter(|c| !asked.iter().any(|n| n.code == c.component))
                 .collect()
         })
         .unwrap_or_default();
@@ -1046,9 +1088,12 @@ fn write_analysis<W: Writer>(
     while !remaining.is_empty() {
         let more = if first { "{" } else { ",{" };
         let next = rest.get(added).copied();
-        let (stop, _) = w.choose(
+        // An edit changes what it names: "콜라 하나 추가" adds no "no bacon".
+        let stop_bias = if state.is_some() { KEEP_PRIOR } else { 0.0 };
+        let (stop, _) = w.choose_biased(
             &["]".into(), more.into()],
             teacher.map(|_| usize::from(next.is_some())),
+            &[stop_bias],
         )?;
         if stop == 0 {
             break;

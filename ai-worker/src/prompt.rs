@@ -1,7 +1,7 @@
 //! What the model reads: the live menu, rules, worked examples (the cached prefix) and the
 //! utterance with the session's order so far (the per-job suffix).
 
-use ai_protocol::{HistoryEntry, MenuCatalog, OrderState};
+use ai_protocol::{HistoryEntry, MenuCatalog, MenuComponent, MenuSideDish, OrderState};
 
 /// Worked examples. Written for the prompt, not taken from any evaluation file, and phrased
 /// differently from the evaluation sets so that scores measure generalisation.
@@ -232,7 +232,8 @@ fn context(history: &[HistoryEntry]) -> String {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AmountCue {
     Removed,
-    OneMore,
+    /// This many more than now: "베이컨 1줄 더", "two more coffees", "an extra steak".
+    More(u32),
 }
 
 /// What a menu name found in an utterance names.
@@ -265,6 +266,8 @@ pub struct Heard {
     /// Near-miss dinner names put right (heard word, menu word): speech recognition heard
     /// "블렌치 디너" for "프렌치 디너". The answer's confidence is lowered for them.
     pub corrected: Vec<(String, String)>,
+    /// `text` lowercased, once: the word windows below index into it.
+    lower: String,
 }
 
 impl Heard {
@@ -272,6 +275,7 @@ impl Heard {
         let (text, corrected) = correct_dinner_names(&normalize(transcript), menu);
         let found = mentions(&text, menu);
         Heard {
+            lower: text.to_lowercase(),
             text,
             found,
             corrected,
@@ -285,6 +289,7 @@ impl Heard {
             text: text.into(),
             found: mentions(text, menu),
             corrected: Vec::new(),
+            lower: text.to_lowercase(),
         }
     }
 
@@ -296,47 +301,36 @@ impl Heard {
     /// Whether the utterance says how many dinners: a number that counts a component or a side
     /// dish ("three glasses of wine", "two coffees", "콜라 2개") is not one.
     pub fn says_a_dinner_number(&self) -> bool {
-        let lower = self.text.to_lowercase();
         let items: Vec<&str> = self
             .found
             .iter()
             .filter(|(_, m)| matches!(m, Mention::Component(_) | Mention::SideDish(_)))
             .map(|(name, _)| name.as_str())
             .collect();
-        let clause_end = |c: char| matches!(c, ',' | '.' | '?' | '!');
         let counts_an_item = |&(start, end): &(usize, usize)| {
-            let word = &lower[start..end];
+            let word = &self.lower[start..end];
             if word.contains("인분") {
                 return false;
             }
-            let window = if word.chars().any(|c| ('가'..='힣').contains(&c)) {
+            let window = if word.chars().any(is_hangul) {
                 // Korean counts after the name: "와인은 3잔으로".
-                let before = lower[..start].rsplit(clause_end).next().unwrap_or_default();
-                let words: Vec<&str> = before.split_whitespace().collect();
-                words[words.len().saturating_sub(2)..].join(" ")
+                words_before(&self.lower, start, 2)
             } else {
                 // English before it, up to the dinner: "three glasses of wine".
-                let after = lower[end..].split(clause_end).next().unwrap_or_default();
-                let after = after.split("dinner").next().unwrap_or_default();
+                let mut after = words_after(&self.lower, end, 4);
+                if let Some(cut) = after.iter().position(|w| w.contains("dinner")) {
+                    after.truncate(cut);
+                }
                 after
-                    .split_whitespace()
-                    .take(4)
-                    .collect::<Vec<_>>()
-                    .join(" ")
             };
+            let window = window.join(" ");
             items.iter().any(|item| window.contains(item))
         };
         self.numbers().iter().any(|span| !counts_an_item(span))
     }
 
-    /// The byte spans of the words that are numbers: digits ("2개", "3") or English number
-    /// words.
     fn numbers(&self) -> Vec<(usize, usize)> {
-        const ENGLISH: &[&str] = &[
-            "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-            "another", "double", "couple",
-        ];
-        let lower = self.text.to_lowercase();
+        let lower = &self.lower;
         let mut spans = Vec::new();
         let mut start = None;
         for (i, c) in lower.char_indices().chain([(lower.len(), ' ')]) {
@@ -344,7 +338,10 @@ impl Heard {
                 (true, None) => start = Some(i),
                 (false, Some(s)) => {
                     let word = &lower[s..i];
-                    if word.chars().any(|c| c.is_ascii_digit()) || ENGLISH.contains(&word) {
+                    if word.chars().any(|c| c.is_ascii_digit())
+                        || ENGLISH_NUMBERS.contains(&word)
+                        || ["another", "double", "couple"].contains(&word)
+                    {
                         spans.push((s, i));
                     }
                     start = None;
@@ -376,29 +373,19 @@ impl Heard {
             .collect()
     }
 
-    /// What the words next to a component's name say about its amount: Korean says it after
-    /// the name ("와인은 빼고", "베이컨 1줄 더"), English before ("no bread", "an extra strip of
-    /// bacon"). A number ("2개로", "three glasses of") is left to the model.
-    pub fn amount_cue(&self, code: &str) -> Option<AmountCue> {
-        let (name, _) = self
-            .found
-            .iter()
-            .find(|(_, m)| matches!(m, Mention::Component(c) if c == code))?;
-        let lower = self.text.to_lowercase();
+    /// What the words next to the name of a component or side dish say about its amount:
+    /// Korean says it after the name ("와인은 빼고", "베이컨 1줄 더"), English before ("no
+    /// bread", "an extra strip of bacon"). A number ("2개로", "three glasses of") is left to
+    /// the model.
+    pub fn amount_cue(&self, mention: &Mention) -> Option<AmountCue> {
+        let (name, _) = self.found.iter().find(|(_, m)| m == mention)?;
         // The last occurrence: an earlier one may be the dinner's name ("champagne feast").
-        let at = lower.rfind(name.as_str())?;
-        let clause_end = |c: char| matches!(c, ',' | '.' | '?' | '!');
-        let hangul = name.chars().any(|c| ('가'..='힣').contains(&c));
-        let words: Vec<&str> = if hangul {
-            let after = &lower[at + name.len()..];
-            let clause = after.split(clause_end).next().unwrap_or_default();
+        let at = self.lower.rfind(name.as_str())?;
+        let words = if name.chars().any(is_hangul) {
             // The first piece may be the name's particle ("와인은" gives "은").
-            clause.split_whitespace().take(4).collect()
+            words_after(&self.lower, at + name.len(), 4)
         } else {
-            let before = &lower[..at];
-            let clause = before.rsplit(clause_end).next().unwrap_or_default();
-            let words: Vec<&str> = clause.split_whitespace().collect();
-            words[words.len().saturating_sub(3)..].to_vec()
+            words_before(&self.lower, at, 4)
         };
         let removed = |w: &str| {
             w.contains('빼')
@@ -411,16 +398,26 @@ impl Heard {
                 || w.starts_with("추가")
                 || ["extra", "more", "another", "additional"].contains(&w)
         };
-        // "2개 더" / "two more" is more than one more: the model reads the number.
-        let many = |w: &str| {
+        // "2개 더" / "two more": the number says how many more.
+        let count = |w: &str| {
             let digits: String = w.chars().filter(char::is_ascii_digit).collect();
-            digits.parse::<u32>().is_ok_and(|n| n >= 2)
-                || ["two", "three", "four", "five", "couple"].contains(&w)
+            digits.parse::<u32>().ok().or_else(|| {
+                ENGLISH_NUMBERS
+                    .iter()
+                    .position(|n| *n == w)
+                    .map(|i| i as u32 + 1)
+            })
         };
         if words.iter().any(|w| removed(w)) {
             Some(AmountCue::Removed)
-        } else if words.iter().any(|w| more(w)) && !words.iter().any(|w| many(w)) {
-            Some(AmountCue::OneMore)
+        } else if let Some(i) = words.iter().position(|w| more(w)) {
+            // Right before the word ("2개 더", "two extra") or right after ("another two").
+            let n = i
+                .checked_sub(1)
+                .and_then(|j| count(words[j]))
+                .or_else(|| words.get(i + 1).and_then(|w| count(w)))
+                .unwrap_or(1);
+            (1..=9).contains(&n).then_some(AmountCue::More(n))
         } else {
             None
         }
@@ -434,12 +431,55 @@ impl Heard {
     }
 }
 
+/// Whether a component and a side dish are called the same ("Cola" / "콜라").
+pub fn same_name(component: &MenuComponent, side: &MenuSideDish) -> bool {
+    component.name_ko.trim() == side.name_ko.trim()
+        || component
+            .name_en
+            .trim()
+            .eq_ignore_ascii_case(side.name_en.trim())
+}
+
+/// English number words, one to ten.
+const ENGLISH_NUMBERS: [&str; 10] = [
+    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+];
+
+fn is_hangul(c: char) -> bool {
+    ('가'..='힣').contains(&c)
+}
+
+fn is_clause_end(c: char) -> bool {
+    matches!(c, ',' | '.' | '?' | '!')
+}
+
+/// Up to `n` words of `lower` right before byte `at`, within its clause.
+fn words_before(lower: &str, at: usize, n: usize) -> Vec<&str> {
+    let clause = lower[..at].rsplit(is_clause_end).next().unwrap_or_default();
+    let words: Vec<&str> = clause.split_whitespace().collect();
+    words[words.len().saturating_sub(n)..].to_vec()
+}
+
+/// Up to `n` words of `lower` right after byte `at`, within its clause.
+fn words_after(lower: &str, at: usize, n: usize) -> Vec<&str> {
+    let clause = lower[at..].split(is_clause_end).next().unwrap_or_default();
+    clause.split_whitespace().take(n).collect()
+}
+
 fn format_mentions(found: &[(String, Mention)]) -> String {
     if found.is_empty() {
         return "none".into();
     }
+    // The prompt says a side dish is never a customization; which one a shared name means is
+    // the decoder's call.
+    let side_words: Vec<&String> = found
+        .iter()
+        .filter(|(_, m)| matches!(m, Mention::SideDish(_)))
+        .map(|(w, _)| w)
+        .collect();
     found
         .iter()
+        .filter(|(w, m)| !(matches!(m, Mention::Component(_)) && side_words.contains(&w)))
         .map(|(word, mention)| format!("{word} = {mention}"))
         .collect::<Vec<_>>()
         .join("; ")
@@ -477,8 +517,11 @@ pub fn mentions(text: &str, menu: &MenuCatalog) -> Vec<(String, Mention)> {
         }
     }
     // The words that named the dinner do not also name a component ("샴페인 디너" is the
-    // dinner, not its champagne); a second "champagne" still does.
+    // dinner, not its champagne); a second "champagne" still does. A component called
+    // exactly like a side dish ("콜라", "salad") is looked for with the side dishes left in:
+    // the decoder tells which is meant. "Garlic bread" still names no bread.
     let mut components_haystack = without_sides.clone();
+    let mut alike_haystack = lower.clone();
     for d in &menu.dinners {
         let first_ko = d.name_ko.split_whitespace().next().unwrap_or_default();
         let first_en = d.name_en.split_whitespace().next().unwrap_or_default();
@@ -488,6 +531,7 @@ pub fn mentions(text: &str, menu: &MenuCatalog) -> Vec<(String, Mention)> {
             &without_sides,
         ) {
             components_haystack = components_haystack.replacen(&name, " ", 1);
+            alike_haystack = alike_haystack.replacen(&name, " ", 1);
         }
     }
     for d in &menu.dinners {
@@ -501,10 +545,15 @@ pub fn mentions(text: &str, menu: &MenuCatalog) -> Vec<(String, Mention)> {
             );
         }
         for c in &d.components {
+            let alike = menu.side_dishes.iter().any(|side| same_name(c, side));
             add(
                 &[&c.name_ko, &c.name_en],
                 Mention::Component(c.code.clone()),
-                &components_haystack,
+                if alike {
+                    &alike_haystack
+                } else {
+                    &components_haystack
+                },
             );
         }
     }
@@ -813,21 +862,26 @@ mod tests {
     fn words_next_to_a_component_cue_its_amount() {
         let menu: MenuCatalog =
             serde_json::from_str(include_str!("../eval/menu.json")).expect("menu.json parses");
-        let cue = |text: &str, code: &str| Heard::new(text, &menu).amount_cue(code);
+        let cue = |text: &str, code: &str| {
+            let heard = Heard::new(text, &menu);
+            heard
+                .amount_cue(&Mention::Component(code.into()))
+                .or_else(|| heard.amount_cue(&Mention::SideDish(code.into())))
+        };
         use AmountCue::*;
         assert_eq!(
             cue("잉글리시 디너 하나, 베이컨은 빼 주세요", "bacon"),
             Some(Removed)
         );
         assert_eq!(cue("프렌치 디너요, 스테이크 없이", "steak"), Some(Removed));
-        assert_eq!(cue("프렌치 디너, 커피 한 잔 더요", "coffee"), Some(OneMore));
+        assert_eq!(cue("프렌치 디너, 커피 한 잔 더요", "coffee"), Some(More(1)));
         assert_eq!(
             cue("valentine dinner without the steak", "steak"),
             Some(Removed)
         );
         assert_eq!(
             cue("english dinner with one more slice of bread", "bread"),
-            Some(OneMore)
+            Some(More(1))
         );
         // The second "champagne" is the component, and its words are before it.
         assert_eq!(
@@ -835,9 +889,9 @@ mod tests {
                 "a champagne feast with another bottle of champagne",
                 "champagne"
             ),
-            Some(OneMore)
+            Some(More(1))
         );
-        // A number is the model's to read; a cue belongs to its own clause and side.
+        // A number alone is the model's to read; a cue belongs to its own clause and side.
         assert_eq!(cue("프렌치 디너, 와인은 세 잔으로", "wine"), None);
         assert_eq!(
             cue("French dinner, two coffees and no steak", "coffee"),
@@ -850,9 +904,34 @@ mod tests {
         assert_eq!(cue("no fries, english dinner with bread", "bread"), None);
         assert_eq!(
             cue("샴페인 축제 디너, 바게트빵 두 개 더요", "baguette"),
-            None
+            Some(More(2))
         );
-        assert_eq!(cue("french dinner and two more coffees", "coffee"), None);
+        assert_eq!(
+            cue("french dinner and two more coffees", "coffee"),
+            Some(More(2))
+        );
+        assert_eq!(
+            cue("two valentine dinners and an extra glass of wine", "wine"),
+            Some(More(1))
+        );
+        assert_eq!(cue("two dinners with extra steak", "steak"), Some(More(1)));
+        // Side dishes are read the same way.
+        assert_eq!(cue("감자튀김은 빼 주세요", "fries"), Some(Removed));
+        assert_eq!(cue("please remove the cola", "cola"), Some(Removed));
+        assert_eq!(cue("cola and fries, no salad", "fries"), None);
+    }
+
+    #[test]
+    fn a_name_shared_by_a_side_dish_and_a_component_names_both() {
+        let menu: MenuCatalog =
+            serde_json::from_str(include_str!("../eval/menu.json")).expect("menu.json parses");
+        let heard = Heard::new("치킨 디너 하나요, 콜라는 빼 주세요", &menu);
+        assert!(heard.names(&Mention::SideDish("cola".into())));
+        assert!(heard.names(&Mention::Component("cola".into())));
+        // "French fries" still never names the French dinner.
+        let heard = Heard::new("french fries and a salad", &menu);
+        assert!(!heard.names_a(|m| matches!(m, Mention::Dinner(_))));
+        assert!(heard.names(&Mention::SideDish("fries".into())));
     }
 
     #[test]
