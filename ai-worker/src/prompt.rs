@@ -329,6 +329,8 @@ impl Heard {
         self.numbers().iter().any(|span| !counts_an_item(span))
     }
 
+    /// The byte spans (in `lower`) of the words that are numbers: digits ("2개", "3") or
+    /// English number words.
     fn numbers(&self) -> Vec<(usize, usize)> {
         let lower = &self.lower;
         let mut spans = Vec::new();

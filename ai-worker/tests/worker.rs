@@ -247,7 +247,10 @@ fn a_job_survives_a_worker_killed_mid_job() {
         None,
     );
     j.request_id = id.clone();
-    j.deadline_ms = ai_queue::now_ms() + 120_000;
+    // Two workers warm their menu prompt one after the other (≈ 70 s each in CI, beside the
+    // other tests' workers): a 120 s deadline expired in between and the second worker rightly
+    // dropped the job. This test is about the kill, not the deadline.
+    j.deadline_ms = ai_queue::now_ms() + 900_000;
     let _: () = conn
         .lpush(&queue, serde_json::to_string(&j).unwrap())
         .unwrap();
