@@ -817,11 +817,46 @@ fn guess(job: &LlmJob, heard: &Heard) -> Answer {
     let mut side_dishes = state.map(|s| s.side_dishes.clone()).unwrap_or_default();
     for (_, m) in &heard.found {
         if let Mention::SideDish(code) = m {
-            if !side_dishes.contains(code) {
+            if heard.amount_cue(m) == Some(AmountCue::Removed) {
+                side_dishes.retain(|s| s != code);
+            } else if !side_dishes.contains(code) {
                 side_dishes.push(code.clone());
             }
         }
     }
+    // The amounts the decoder's priors point at: what the words next to a component say,
+    // else what the order has now. A draft that disagrees with them costs a model pass.
+    let kept = state.map(|s| s.customizations.clone()).unwrap_or_default();
+    let dinner = menu
+        .as_ref()
+        .and_then(|code| job.menu.dinners.iter().find(|d| &d.code == code));
+    let customizations = match dinner {
+        Some(dinner) => dinner
+            .components
+            .iter()
+            .filter_map(|c| {
+                let now = kept
+                    .iter()
+                    .find(|k| k.component == c.code)
+                    .map_or(c.default_quantity, |k| k.quantity);
+                // "콜라는 빼줘" with a cola ordered is about the side dish, as in the decoder.
+                let side_alike = job.menu.side_dishes.iter().any(|s| {
+                    same_name(c, s) && state.is_some_and(|st| st.side_dishes.contains(&s.code))
+                });
+                let cue = heard.amount_cue(&Mention::Component(c.code.clone()));
+                let quantity = match cue.filter(|_| !side_alike) {
+                    Some(AmountCue::Removed) => 0,
+                    Some(AmountCue::More(n)) => now + n,
+                    None => now,
+                };
+                (quantity != c.default_quantity).then(|| Customization {
+                    component: c.code.clone(),
+                    quantity,
+                })
+            })
+            .collect(),
+        None => kept,
+    };
     Answer {
         intent: if state.is_some() {
             Intent::Modify
@@ -832,7 +867,7 @@ fn guess(job: &LlmJob, heard: &Heard) -> Answer {
         style,
         quantity,
         side_dishes,
-        customizations: state.map(|s| s.customizations.clone()).unwrap_or_default(),
+        customizations,
     }
 }
 
@@ -962,14 +997,22 @@ fn write_analysis<W: Writer>(
     w.emit("\"side_dishes\":{")?;
     // A word that names both a side dish and one of this dinner's components ("콜라",
     // "salad"): taking it away is about the component, unless that side dish is ordered.
-    let removes_component = |side: &ai_protocol::MenuSideDish| {
-        let ordered = state.is_some_and(|s| s.side_dishes.contains(&side.code));
-        !ordered
-            && heard.amount_cue(&Mention::SideDish(side.code.clone())) == Some(AmountCue::Removed)
+    let ordered = |side: &ai_protocol::MenuSideDish| {
+        state.is_some_and(|s| s.side_dishes.contains(&side.code))
+    };
+    let takes_away_component = |side: &ai_protocol::MenuSideDish, cue: Option<AmountCue>| {
+        !ordered(side)
+            && cue == Some(AmountCue::Removed)
             && dinner
                 .components
                 .iter()
                 .any(|c| same_name(c, side) && heard.names(&Mention::Component(c.code.clone())))
+    };
+    let removes_component = |side: &ai_protocol::MenuSideDish| {
+        takes_away_component(
+            side,
+            heard.amount_cue(&Mention::SideDish(side.code.clone())),
+        )
     };
     let sides = &menu.side_dishes;
     for (k, side) in sides.iter().enumerate() {
@@ -984,17 +1027,17 @@ fn write_analysis<W: Writer>(
                 .min(10)
         });
         let mention = Mention::SideDish(side.code.clone());
-        let named = heard.names(&mention) && !removes_component(side);
-        let ordered = state.is_some_and(|s| s.side_dishes.contains(&side.code));
+        let cue = heard.amount_cue(&mention);
+        let named = heard.names(&mention) && !takes_away_component(side, cue);
         // Named and already ordered is most likely a change ("remove the fries"): no prior.
         // Ordered and not named is kept: "remove the fries" does not touch the cola.
-        let mut zero_bias = match (named, ordered) {
+        let mut zero_bias = match (named, ordered(side)) {
             (true, false) | (false, true) => -SIDE_DISH_PRIOR,
             (true, true) => 0.0,
             (false, false) => UNNAMED_SIDE_DISH_PRIOR,
         };
         // "콜라는 빼줘" / "no cola": the small model keeps a side dish it was just asked to drop.
-        if named && heard.amount_cue(&mention) == Some(AmountCue::Removed) {
+        if named && cue == Some(AmountCue::Removed) {
             zero_bias += AMOUNT_CUE_PRIOR;
         }
         let (n, _) = w.choose_biased(&options, t, &[zero_bias])?;
@@ -1023,12 +1066,19 @@ fn write_analysis<W: Writer>(
                 .filter(|side| same_name(c, side))
                 .all(removes_component)
     };
-    let (asked, mut remaining): (Vec<&ai_protocol::MenuComponent>, Vec<_>) = dinner
-        .components
-        .iter()
-        .partition(|c| names_component(c) || changed(&c.code).is_some());
+    // Each asked component with whether the utterance names it.
+    let mut asked = Vec::new();
+    let mut remaining = Vec::new();
+    for c in &dinner.components {
+        let named = names_component(c);
+        if named || changed(&c.code).is_some() {
+            asked.push((c, named));
+        } else {
+            remaining.push(c);
+        }
+    }
     let mut first = true;
-    for component in &asked {
+    for &(component, named) in &asked {
         w.emit(&format!(
             "{}\"component\":\"{}\"{}",
             if first { "{" } else { ",{" },
@@ -1048,7 +1098,7 @@ fn write_analysis<W: Writer>(
         let now = changed(&component.code).map_or(component.default_quantity, |c| c.quantity);
         let mention = Mention::Component(component.code.clone());
         let mut bias = vec![0.0; options.len()];
-        if names_component(component) {
+        if named {
             // A component the customer names is most likely one they change.
             if let Some(b) = bias.get_mut(component.default_quantity as usize) {
                 *b = -NAMED_COMPONENT_PRIOR;
@@ -1080,16 +1130,16 @@ fn write_analysis<W: Writer>(
         .map(|t| {
             t.customizations
                 .iter()
-                .filter(|c| !asked.iter().any(|n| n.code == c.component))
+                .filter(|c| !asked.iter().any(|(n, _)| n.code == c.component))
                 .collect()
         })
         .unwrap_or_default();
     let mut added = 0;
+    // An edit changes what it names: "콜라 하나 추가" adds no "no bacon".
+    let stop_bias = if state.is_some() { KEEP_PRIOR } else { 0.0 };
     while !remaining.is_empty() {
         let more = if first { "{" } else { ",{" };
         let next = rest.get(added).copied();
-        // An edit changes what it names: "콜라 하나 추가" adds no "no bacon".
-        let stop_bias = if state.is_some() { KEEP_PRIOR } else { 0.0 };
         let (stop, _) = w.choose_biased(
             &["]".into(), more.into()],
             teacher.map(|_| usize::from(next.is_some())),
@@ -1119,4 +1169,59 @@ fn write_analysis<W: Writer>(
     }
     w.emit("}")?;
     Ok(decoded)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(text: &str, state: Option<&str>) -> LlmJob {
+        let menu: MenuCatalog = serde_json::from_str(include_str!("../eval/menu.json")).unwrap();
+        LlmJob {
+            order_state: state.map(|s| serde_json::from_str(s).unwrap()),
+            ..LlmJob::local(text, menu)
+        }
+    }
+
+    fn drafted(job: &LlmJob) -> Answer {
+        guess(job, &Heard::new(&job.transcript, &job.menu))
+    }
+
+    fn amounts(a: &Answer) -> Vec<(&str, u32)> {
+        a.customizations
+            .iter()
+            .map(|c| (c.component.as_str(), c.quantity))
+            .collect()
+    }
+
+    #[test]
+    fn the_draft_guesses_the_amounts_the_words_cue() {
+        let j = job(
+            "Give me a simple English dinner with an extra strip of bacon and no bread",
+            None,
+        );
+        // Bacon comes as 2: one more is 3.
+        assert_eq!(amounts(&drafted(&j)), [("bacon", 3), ("bread", 0)]);
+        // "Two more" counts from what the order has now, and a change made before is kept.
+        let state = r#"{"menu":"english","style":"simple","quantity":1,
+            "customizations":[{"component":"bacon","quantity":3},{"component":"bread","quantity":0}],
+            "side_dishes":["fries"]}"#;
+        let j = job("베이컨 두 개 더 주세요", Some(state));
+        let a = drafted(&j);
+        assert_eq!(amounts(&a), [("bacon", 5), ("bread", 0)]);
+        assert_eq!(a.side_dishes, ["fries"]);
+    }
+
+    #[test]
+    fn the_draft_drops_a_side_dish_taken_away_and_leaves_a_same_named_component() {
+        let ordered = r#"{"menu":"chicken","style":"simple","quantity":1,
+            "side_dishes":["fries","cola"]}"#;
+        let a = drafted(&job("콜라는 빼줘", Some(ordered)));
+        assert_eq!(a.side_dishes, ["fries"]);
+        assert!(a.customizations.is_empty(), "{:?}", a.customizations);
+        // No cola ordered: the dinner's own cola is what goes.
+        let not_ordered = r#"{"menu":"chicken","style":"simple","quantity":1,"side_dishes":[]}"#;
+        let a = drafted(&job("콜라는 빼줘", Some(not_ordered)));
+        assert_eq!(amounts(&a), [("cola", 0)]);
+    }
 }
