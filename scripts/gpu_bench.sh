@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# The benchmarks of the README on a GPU machine with the `cuda` build: STT real-time factor
+# (3 s and 10 s clips), LLM tokens/s with and without the grammar, the evaluation sets, and
+# upload → priced preview through the server, p50 over RUNS runs. Runs from the repository root
+# on a machine with the NVIDIA driver and CUDA 13 libraries and nothing else of ours: the pieces
+# of scripts/gpu_bundle.sh, gathered in STAGE, bring the binaries, PostgreSQL, Redis and models.
+# Usage: scripts/gpu_bench.sh   (STAGE default /opt/gpu-stage, RUNS default 20)
+set -uo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+STAGE="${STAGE:-/opt/gpu-stage}"
+RUNS="${RUNS:-20}"
+G=/opt/gpu
+say() { printf '\n=== %s\n' "$*"; }
+unxz() { xz -dc "$1" 2>/dev/null || python3 -c 'import lzma, shutil, sys
+shutil.copyfileobj(lzma.open(sys.argv[1]), sys.stdout.buffer)' "$1"; }
+
+if [ ! -x "$G/bin/ai-worker" ]; then
+  say "joining $(ls "$STAGE"/p?? | wc -l) pieces"
+  got="$(cat "$STAGE"/p?? | sha256sum | cut -d' ' -f1)"
+  [ "$got" = "$(cat "$STAGE/SHA256")" ] || { echo "sha256 $got does not match $STAGE/SHA256"; exit 1; }
+  mkdir -p /opt/gpu-unpack
+  cat "$STAGE"/p?? | tar -C /opt/gpu-unpack -xf - || exit 1
+  unxz /opt/gpu-unpack/gpu.tar.xz | tar -C /opt -xf - || exit 1
+  mv /opt/gpu-unpack/models "$G/models"
+  rm -rf /opt/gpu-unpack
+fi
+
+say "machine"
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
+nproc
+# The CUDA 13 runtime and cuBLAS of this machine (a toolkit, or the Python wheels).
+CUDA_LIBS="$(find /usr/local /opt /usr/lib -name 'libcublas.so.13' 2>/dev/null | sort | head -1 | xargs -r dirname)"
+echo "CUDA libraries: $CUDA_LIBS"
+export LD_LIBRARY_PATH="$G/lib:$CUDA_LIBS:$G/syslib"
+export PATH="$G/bin:$PATH"
+for b in ai-worker ai-worker-stt server redis-server; do
+  ldd "$G/bin/$b" | grep 'not found' | sed "s/^/$b: /"
+done
+export LLM_MODEL="$G/models/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
+export WHISPER_MODEL="$G/models/ggml-base.bin"
+cd "$ROOT"
+
+say "STT: ai-worker-stt bench (whisper base, GPU)"
+ai-worker-stt bench "$G/samples/short_3s.wav" "$G/samples/long_10s.wav" --runs 5 --language en 2>&1 |
+  grep -v '^whisper_\|^ggml_\|^load_backend'
+say "LLM: ai-worker bench --runs 10 (Qwen2.5-Coder 0.5B Q4_K_M, all layers on the GPU)"
+RUST_LOG=warn ai-worker bench --runs 10 2>&1 | grep -v '^llama_\|^ggml_\|^load_\|^print_info'
+say "answers of the GPU build: dev, own and sessions sets"
+for set in "$G/samples/dev.jsonl" ai-worker/eval/own.jsonl ai-worker/eval/sessions.jsonl; do
+  echo "$set"
+  RUST_LOG=warn ai-worker eval "$set" 2>&1 | grep -E '^(all|en|ko) '
+done
+
+say "end to end through the server"
+id pgrun >/dev/null 2>&1 || useradd -M -s /bin/sh pgrun
+[ -d /usr/share/zoneinfo ] || cp -a "$G/zoneinfo" /usr/share/zoneinfo
+PG_BIN="$(ls -d "$G"/pg/usr/lib/postgresql/*/bin)"
+chmod 755 /opt "$G"
+rm -rf /opt/pgdata && mkdir -p /opt/pgdata && chown pgrun /opt/pgdata
+runuser -u pgrun -- env LD_LIBRARY_PATH="$G/syslib" "$PG_BIN/initdb" -D /opt/pgdata -U postgres \
+  --auth=trust --locale=C -E UTF8 >/opt/initdb.log 2>&1 || { tail -20 /opt/initdb.log; exit 1; }
+runuser -u pgrun -- env LD_LIBRARY_PATH="$G/syslib" "$PG_BIN/pg_ctl" -D /opt/pgdata -w \
+  -o "-p 5433 -k /tmp -c listen_addresses=127.0.0.1" -l /opt/pgdata/server.log start >/dev/null ||
+  { tail -20 /opt/pgdata/server.log; exit 1; }
+redis-server --port 6390 --save '' --appendonly no --daemonize yes --logfile /opt/redis.log
+export REDIS_URL=redis://127.0.0.1:6390
+mkdir -p target/site
+DATABASE_URL=postgres://postgres@127.0.0.1:5433/postgres LISTEN_ADDR=127.0.0.1:3300 \
+  LEPTOS_SITE_ROOT=target/site LEPTOS_ENV=PROD RUST_LOG=warn server >/opt/server.log 2>&1 &
+RUST_LOG=info ai-worker serve >/opt/worker.log 2>&1 &
+for _ in $(seq 1 120); do
+  grep -q "taking jobs" /opt/worker.log && curl -fs http://127.0.0.1:3300/healthz >/dev/null && break
+  sleep 0.5
+done
+grep -q "taking jobs" /opt/worker.log || { tail -20 /opt/worker.log /opt/server.log; exit 1; }
+scripts/voice_bench.sh http://127.0.0.1:3300 "$RUNS" "$G/samples/en_order.wav"
+grep -m3 'job done\|took' /opt/worker.log
