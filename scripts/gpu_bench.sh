@@ -31,6 +31,8 @@ nproc
 # The CUDA 13 runtime and cuBLAS of this machine (a toolkit, or the Python wheels).
 CUDA_LIBS="$(find /usr/local /opt /usr/lib -name 'libcublas.so.13' 2>/dev/null | sort | head -1 | xargs -r dirname)"
 echo "CUDA libraries: $CUDA_LIBS"
+# The bundled Debian libraries come last, so they only fill what the machine lacks; the workers
+# need them too (ai-worker starts ai-worker-stt, which inherits this path).
 export LD_LIBRARY_PATH="$G/lib:$CUDA_LIBS:$G/syslib"
 export PATH="$G/bin:$PATH"
 for b in ai-worker ai-worker-stt server redis-server; do

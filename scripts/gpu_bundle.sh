@@ -43,7 +43,7 @@ cp -a /usr/share/zoneinfo "$B/zoneinfo"
 cp -L "$(command -v redis-server)" "$B/bin/redis-server"
 cp -L "$(command -v curl)" "$B/bin/curl"
 copy_libs "$B/bin/ai-worker" "$B/bin/ai-worker-stt" "$B/bin/server" "$B/bin/redis-server" \
-  "$B/bin/curl" "$PG_BIN/postgres" "$PG_BIN/initdb" "$PG_BIN/pg_ctl" "$PG_BIN/psql"
+  "$B/bin/curl" "$PG_BIN/postgres" "$PG_BIN/initdb" "$PG_BIN/pg_ctl"
 
 log "voice samples and the dev set"
 for f in short_3s.wav long_10s.wav en_order.wav; do

@@ -273,7 +273,7 @@ mod tests {
     use crate::prompt::Heard;
 
     fn menu() -> MenuCatalog {
-        serde_json::from_str(include_str!("../eval/menu.json")).expect("menu.json parses")
+        crate::seeded_menu()
     }
 
     #[test]

@@ -15,3 +15,12 @@ pub mod stt_process;
 pub mod worker;
 
 pub use llm::{LlmConfig, LlmError, QwenLlmService};
+
+/// The menu the database is seeded with (migrations), as the catalog the server sends.
+pub const SEEDED_MENU: &str = include_str!("../eval/menu.json");
+
+/// [`SEEDED_MENU`] parsed, for the unit tests.
+#[cfg(test)]
+pub(crate) fn seeded_menu() -> ai_protocol::MenuCatalog {
+    serde_json::from_str(SEEDED_MENU).expect("menu.json parses")
+}

@@ -11,7 +11,9 @@ use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use ai_protocol::{Customization, Intent, LlmJob, MenuCatalog, OrderState};
+use ai_protocol::{
+    Customization, Intent, LlmJob, MenuCatalog, MenuComponent, MenuDinner, OrderState,
+};
 use llama_cpp_2::context::params::LlamaContextParams;
 use llama_cpp_2::context::LlamaContext;
 use llama_cpp_2::llama_backend::LlamaBackend;
@@ -341,9 +343,18 @@ const NAMED_COMPONENT_PRIOR: f32 = 2.0;
 const AMOUNT_CUE_PRIOR: f32 = 4.0;
 /// Log-odds for "now + n" when they ask for more ("베이컨 1줄 더", "an extra strip of bacon",
 /// "바게트빵 2개 더"): the model answered "an extra strip of bacon" with 0, 4 log-odds over 3
-/// (`RUST_LOG=ai_worker=debug ai-worker analyze …` shows each choice), so 4 was too weak. The model still overrules it where it reads the number as the new total
-/// ("스테이크 하나 더" stays 1 in `eval/own.jsonl`).
+/// (`RUST_LOG=ai_worker=debug ai-worker analyze …` shows each choice), so 4 was too weak. The
+/// model still overrules it where it reads the number as the new total ("스테이크 하나 더"
+/// stays 1 in `eval/own.jsonl`).
 const MORE_CUE_PRIOR: f32 = 7.0;
+
+/// Log-odds for the amount a number right next to a component's name sets ("바게트빵은 6개로",
+/// "only two baguettes"): the model answered both with 0.
+const SET_CUE_PRIOR: f32 = 5.0;
+
+/// Log-odds for the one number of dinners a new order says: the model took "three glasses of
+/// wine" in "One simple Valentine dinner with three glasses of wine" as three dinners.
+const DINNER_NUMBER_PRIOR: f32 = 3.0;
 
 /// Log-odds for keeping the current order's dinner (style, quantity) when an edit names no
 /// dinner (style, number): "keep everything the customer did not change".
@@ -810,9 +821,7 @@ fn guess(job: &LlmJob, heard: &Heard) -> Answer {
     .or_else(|| state.and_then(|s| s.style.clone()))
     .or_else(|| past.map(|h| h.style.clone()));
     let quantity = heard
-        .text
-        .split(|c: char| !c.is_ascii_digit())
-        .find_map(|n| n.parse::<u32>().ok())
+        .dinner_number()
         .or_else(|| state.and_then(|s| s.quantity));
     let mut side_dishes = state.map(|s| s.side_dishes.clone()).unwrap_or_default();
     for (_, m) in &heard.found {
@@ -831,30 +840,27 @@ fn guess(job: &LlmJob, heard: &Heard) -> Answer {
         .as_ref()
         .and_then(|code| job.menu.dinners.iter().find(|d| &d.code == code));
     let customizations = match dinner {
-        Some(dinner) => dinner
-            .components
-            .iter()
-            .filter_map(|c| {
-                let now = kept
-                    .iter()
-                    .find(|k| k.component == c.code)
-                    .map_or(c.default_quantity, |k| k.quantity);
-                // "콜라는 빼줘" with a cola ordered is about the side dish, as in the decoder.
-                let side_alike = job.menu.side_dishes.iter().any(|s| {
-                    same_name(c, s) && state.is_some_and(|st| st.side_dishes.contains(&s.code))
-                });
-                let cue = heard.amount_cue(&Mention::Component(c.code.clone()));
-                let quantity = match cue.filter(|_| !side_alike) {
-                    Some(AmountCue::Removed) => 0,
-                    Some(AmountCue::More(n)) => now + n,
-                    None => now,
-                };
-                (quantity != c.default_quantity).then(|| Customization {
-                    component: c.code.clone(),
-                    quantity,
+        Some(dinner) => {
+            let means = sides_meaning_components(&job.menu, dinner, state, heard);
+            dinner
+                .components
+                .iter()
+                .filter_map(|c| {
+                    let now = kept
+                        .iter()
+                        .find(|k| k.component == c.code)
+                        .map_or(c.default_quantity, |k| k.quantity);
+                    // Only where the decoder asks about the component do the words move it.
+                    let quantity = component_mention(&job.menu, dinner, heard, c, &means)
+                        .and_then(|m| heard.amount_cue(&m))
+                        .map_or(now, |cue| cue.amount(now));
+                    (quantity != c.default_quantity).then(|| Customization {
+                        component: c.code.clone(),
+                        quantity,
+                    })
                 })
-            })
-            .collect(),
+                .collect()
+        }
         None => kept,
     };
     Answer {
@@ -869,6 +875,65 @@ fn guess(job: &LlmJob, heard: &Heard) -> Answer {
         side_dishes,
         customizations,
     }
+}
+
+/// For each of the menu's side dishes: whether taking it away means this dinner's component of
+/// the same name instead ("콜라는 빼줘" with no cola side dish ordered).
+fn sides_meaning_components(
+    menu: &MenuCatalog,
+    dinner: &MenuDinner,
+    state: Option<&OrderState>,
+    heard: &Heard,
+) -> Vec<bool> {
+    menu.side_dishes
+        .iter()
+        .map(|side| {
+            !state.is_some_and(|s| s.side_dishes.contains(&side.code))
+                && heard.amount_cue(&Mention::SideDish(side.code.clone()))
+                    == Some(AmountCue::Removed)
+                && dinner
+                    .components
+                    .iter()
+                    .any(|c| same_name(c, side) && heard.names(&Mention::Component(c.code.clone())))
+        })
+        .collect()
+}
+
+/// What in the words names component `c` of `dinner`: its own name, or the name of another
+/// dinner's component that begins its name ("커피" for the feast's "커피 포트", "coffee" for its
+/// "coffee pot"). A name it shares with side dishes counts only where taking those away means
+/// the component (`meaning`, from [`sides_meaning_components`]).
+fn component_mention(
+    menu: &MenuCatalog,
+    dinner: &MenuDinner,
+    heard: &Heard,
+    c: &MenuComponent,
+    meaning: &[bool],
+) -> Option<Mention> {
+    let own = Mention::Component(c.code.clone());
+    if heard.names(&own) {
+        let shared_ok = menu
+            .side_dishes
+            .iter()
+            .zip(meaning)
+            .filter(|(side, _)| same_name(c, side))
+            .all(|(_, means)| *means);
+        return shared_ok.then_some(own);
+    }
+    let begins = |name: &str, head: &str| {
+        let (name, head) = (name.trim().to_lowercase(), head.trim().to_lowercase());
+        name.strip_prefix(&head)
+            .is_some_and(|rest| rest.starts_with(' '))
+    };
+    menu.dinners
+        .iter()
+        .flat_map(|d| &d.components)
+        .filter(|o| !dinner.components.iter().any(|mine| mine.code == o.code))
+        .find(|o| {
+            (begins(&c.name_ko, &o.name_ko) || begins(&c.name_en, &o.name_en))
+                && heard.names(&Mention::Component(o.code.clone()))
+        })
+        .map(|o| Mention::Component(o.code.clone()))
 }
 
 /// Writes one analysis as JSON through `w`: fixed text with `emit`, every decision with
@@ -980,10 +1045,15 @@ fn write_analysis<W: Writer>(
         None if names_a_dinner && heard.says_a_number() => Some(1),
         None => None,
     };
-    let bias = match kept {
-        Some(q) if !heard.says_a_dinner_number() => {
+    let bias = match (kept, heard.dinner_number()) {
+        (Some(q), _) if !heard.says_a_dinner_number() => {
             keep_prior(Some(&q), (1..=10).collect::<Vec<u32>>().iter())
         }
+        // A new order's one dinner number is its quantity ("One … dinner with three glasses
+        // of wine"); in an edit, "하나 더" may mean one more.
+        (_, Some(n)) if state.is_none() => (1..=10)
+            .map(|q| if q == n { DINNER_NUMBER_PRIOR } else { 0.0 })
+            .collect(),
         _ => Vec::new(),
     };
     let (i, p) = w.choose_biased(&options, t, &bias)?;
@@ -1000,20 +1070,7 @@ fn write_analysis<W: Writer>(
     let ordered = |side: &ai_protocol::MenuSideDish| {
         state.is_some_and(|s| s.side_dishes.contains(&side.code))
     };
-    let takes_away_component = |side: &ai_protocol::MenuSideDish, cue: Option<AmountCue>| {
-        !ordered(side)
-            && cue == Some(AmountCue::Removed)
-            && dinner
-                .components
-                .iter()
-                .any(|c| same_name(c, side) && heard.names(&Mention::Component(c.code.clone())))
-    };
-    let removes_component = |side: &ai_protocol::MenuSideDish| {
-        takes_away_component(
-            side,
-            heard.amount_cue(&Mention::SideDish(side.code.clone())),
-        )
-    };
+    let means_component = sides_meaning_components(menu, dinner, state, heard);
     let sides = &menu.side_dishes;
     for (k, side) in sides.iter().enumerate() {
         w.emit(&format!("\"{}\":", side.code))?;
@@ -1028,7 +1085,7 @@ fn write_analysis<W: Writer>(
         });
         let mention = Mention::SideDish(side.code.clone());
         let cue = heard.amount_cue(&mention);
-        let named = heard.names(&mention) && !takes_away_component(side, cue);
+        let named = heard.names(&mention) && !means_component[k];
         // Named and already ordered is most likely a change ("remove the fries"): no prior.
         // Ordered and not named is kept: "remove the fries" does not touch the cola.
         let mut zero_bias = match (named, ordered(side)) {
@@ -1057,28 +1114,19 @@ fn write_analysis<W: Writer>(
     w.emit("\"customizations\":[")?;
     let changed =
         |code: &str| state.and_then(|s| s.customizations.iter().find(|c| c.component == code));
-    // A component named like a side dish is asked about only when the words take it away.
-    let names_component = |c: &ai_protocol::MenuComponent| {
-        heard.names(&Mention::Component(c.code.clone()))
-            && menu
-                .side_dishes
-                .iter()
-                .filter(|side| same_name(c, side))
-                .all(removes_component)
-    };
-    // Each asked component with whether the utterance names it.
+    // Each asked component with what in the utterance names it.
     let mut asked = Vec::new();
     let mut remaining = Vec::new();
     for c in &dinner.components {
-        let named = names_component(c);
-        if named || changed(&c.code).is_some() {
+        let named = component_mention(menu, dinner, heard, c, &means_component);
+        if named.is_some() || changed(&c.code).is_some() {
             asked.push((c, named));
         } else {
             remaining.push(c);
         }
     }
     let mut first = true;
-    for &(component, named) in &asked {
+    for (component, named) in &asked {
         w.emit(&format!(
             "{}\"component\":\"{}\"{}",
             if first { "{" } else { ",{" },
@@ -1096,21 +1144,21 @@ fn write_analysis<W: Writer>(
                 .min(9) as usize
         });
         let now = changed(&component.code).map_or(component.default_quantity, |c| c.quantity);
-        let mention = Mention::Component(component.code.clone());
         let mut bias = vec![0.0; options.len()];
-        if named {
+        if let Some(mention) = named {
             // A component the customer names is most likely one they change.
             if let Some(b) = bias.get_mut(component.default_quantity as usize) {
                 *b = -NAMED_COMPONENT_PRIOR;
             }
-            // "빼고" / "no" next to the name points at 0, "더" / "extra" at more than now.
-            let cued = match heard.amount_cue(&mention) {
-                Some(AmountCue::Removed) => Some((0, AMOUNT_CUE_PRIOR)),
-                Some(AmountCue::More(n)) => Some(((now + n) as usize, MORE_CUE_PRIOR)),
-                None => None,
-            };
-            if let Some((i, prior)) = cued {
-                if let Some(b) = bias.get_mut(i) {
+            // "빼고" / "no" next to the name points at 0, "더" / "extra" at more than now, a
+            // number right next to it at that number.
+            if let Some(cue) = heard.amount_cue(mention) {
+                let prior = match cue {
+                    AmountCue::Removed => AMOUNT_CUE_PRIOR,
+                    AmountCue::More(_) => MORE_CUE_PRIOR,
+                    AmountCue::Set(_) => SET_CUE_PRIOR,
+                };
+                if let Some(b) = bias.get_mut(cue.amount(now) as usize) {
                     *b += prior;
                 }
             }
@@ -1176,7 +1224,7 @@ mod tests {
     use super::*;
 
     fn job(text: &str, state: Option<&str>) -> LlmJob {
-        let menu: MenuCatalog = serde_json::from_str(include_str!("../eval/menu.json")).unwrap();
+        let menu = crate::seeded_menu();
         LlmJob {
             order_state: state.map(|s| serde_json::from_str(s).unwrap()),
             ..LlmJob::local(text, menu)
@@ -1223,5 +1271,15 @@ mod tests {
         let not_ordered = r#"{"menu":"chicken","style":"simple","quantity":1,"side_dishes":[]}"#;
         let a = drafted(&job("콜라는 빼줘", Some(not_ordered)));
         assert_eq!(amounts(&a), [("cola", 0)]);
+        // In the feast, "커피" is its coffee pot.
+        let a = drafted(&job(
+            "샴페인 축제 디너 그랜드 하나 주세요, 커피는 한 포트 더요",
+            None,
+        ));
+        assert_eq!(amounts(&a), [("coffee_pot", 2)]);
+        // "One more cola" adds the side dish; the dinner's cola is not asked about.
+        let a = drafted(&job("콜라 하나 더", Some(not_ordered)));
+        assert_eq!(a.side_dishes, ["cola"]);
+        assert!(a.customizations.is_empty(), "{:?}", a.customizations);
     }
 }

@@ -8,7 +8,7 @@ use ai_protocol::{LlmJob, MenuCatalog, OrderState};
 use ai_queue::{init_tracing, run, StopFlag, WorkerConfig};
 use ai_worker::eval::{score, Case, Tally};
 use ai_worker::worker::LlmHandler;
-use ai_worker::{stt_process, LlmConfig, QwenLlmService};
+use ai_worker::{stt_process, LlmConfig, QwenLlmService, SEEDED_MENU};
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 
@@ -177,9 +177,6 @@ fn job(
         ..LlmJob::local(text, menu)
     }
 }
-
-/// The menu the database is seeded with (migrations), as the catalog the server sends.
-const SEEDED_MENU: &str = include_str!("../eval/menu.json");
 
 fn serve(
     redis_url: String,

@@ -234,6 +234,19 @@ pub enum AmountCue {
     Removed,
     /// This many more than now: "베이컨 1줄 더", "two more coffees", "an extra steak".
     More(u32),
+    /// This many in all: "와인은 3잔으로", "바게트빵 6개", "only two baguettes", "three glasses of".
+    Set(u32),
+}
+
+impl AmountCue {
+    /// The amount the words point at, given the amount `now`.
+    pub fn amount(self, now: u32) -> u32 {
+        match self {
+            AmountCue::Removed => 0,
+            AmountCue::More(n) => now + n,
+            AmountCue::Set(n) => n,
+        }
+    }
 }
 
 /// What a menu name found in an utterance names.
@@ -298,9 +311,9 @@ impl Heard {
         !self.numbers().is_empty()
     }
 
-    /// Whether the utterance says how many dinners: a number that counts a component or a side
-    /// dish ("three glasses of wine", "two coffees", "콜라 2개") is not one.
-    pub fn says_a_dinner_number(&self) -> bool {
+    /// The number words that count dinners: a number that counts a component or a side dish
+    /// ("three glasses of wine", "two coffees", "콜라 2개") is not one.
+    fn dinner_numbers(&self) -> Vec<&str> {
         let items: Vec<&str> = self
             .found
             .iter()
@@ -326,7 +339,36 @@ impl Heard {
             let window = window.join(" ");
             items.iter().any(|item| window.contains(item))
         };
-        self.numbers().iter().any(|span| !counts_an_item(span))
+        self.numbers()
+            .into_iter()
+            .filter(|span| !counts_an_item(span))
+            .map(|(start, end)| &self.lower[start..end])
+            .collect()
+    }
+
+    /// Whether the utterance says how many dinners (see `dinner_numbers`).
+    pub fn says_a_dinner_number(&self) -> bool {
+        !self.dinner_numbers().is_empty()
+    }
+
+    /// How many dinners the utterance says, where its dinner numbers agree on one value
+    /// ("치킨 디너 2인분", "one Valentine dinner with three glasses of wine" is 1).
+    pub fn dinner_number(&self) -> Option<u32> {
+        let value = |w: &str| {
+            let digits: String = w.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse::<u32>().ok().or_else(|| {
+                ENGLISH_NUMBERS
+                    .iter()
+                    .position(|n| *n == w)
+                    .map(|i| i as u32 + 1)
+            })
+        };
+        // "another", "double" and "couple" count too, but say no one value.
+        let values: Option<Vec<u32>> = self.dinner_numbers().into_iter().map(value).collect();
+        match values?.as_slice() {
+            [first, rest @ ..] if rest.iter().all(|v| v == first) => Some(*first),
+            _ => None,
+        }
     }
 
     /// The byte spans (in `lower`) of the words that are numbers: digits ("2개", "3") or
@@ -377,13 +419,14 @@ impl Heard {
 
     /// What the words next to the name of a component or side dish say about its amount:
     /// Korean says it after the name ("와인은 빼고", "베이컨 1줄 더"), English before ("no
-    /// bread", "an extra strip of bacon"). A number ("2개로", "three glasses of") is left to
-    /// the model.
+    /// bread", "an extra strip of bacon"). A number says the amount only right next to the name
+    /// ("와인은 3잔으로", "three glasses of wine"), where nothing else can be what it counts.
     pub fn amount_cue(&self, mention: &Mention) -> Option<AmountCue> {
         let (name, _) = self.found.iter().find(|(_, m)| m == mention)?;
         // The last occurrence: an earlier one may be the dinner's name ("champagne feast").
-        let at = self.lower.rfind(name.as_str())?;
-        let words = if name.chars().any(is_hangul) {
+        let at = occurrences(&self.lower, name).last()?;
+        let korean = name.chars().any(is_hangul);
+        let words = if korean {
             // The first piece may be the name's particle ("와인은" gives "은").
             words_after(&self.lower, at + name.len(), 4)
         } else {
@@ -421,7 +464,12 @@ impl Heard {
                 .unwrap_or(1);
             (1..=9).contains(&n).then_some(AmountCue::More(n))
         } else {
-            None
+            let n = if korean {
+                set_after(&words)
+            } else {
+                set_before(&words, count)
+            };
+            n.filter(|n| (0..=9).contains(n)).map(AmountCue::Set)
         }
     }
 
@@ -440,6 +488,36 @@ pub fn same_name(component: &MenuComponent, side: &MenuSideDish) -> bool {
             .name_en
             .trim()
             .eq_ignore_ascii_case(side.name_en.trim())
+}
+
+/// The amount a Korean number right after a name sets ("3잔으로", "은 6 개로"), skipping the
+/// name's particle; a count of dinners or people ("2인분", "세트", "명") is not one.
+fn set_after(words: &[&str]) -> Option<u32> {
+    let particle = |w: &str| w.chars().count() == 1 && w.chars().all(is_hangul);
+    let skip = usize::from(words.first().is_some_and(|w| particle(w)));
+    let word = words.get(skip)?;
+    let digits: String = word.chars().take_while(char::is_ascii_digit).collect();
+    let n = digits.parse().ok()?;
+    let counter = match &word[digits.len()..] {
+        "" => words.get(skip + 1).copied().unwrap_or_default(),
+        rest => rest,
+    };
+    (!["인분", "세트", "명"]
+        .iter()
+        .any(|c| counter.starts_with(c)))
+    .then_some(n)
+}
+
+/// The amount an English number right before a name sets: "two coffees", "three glasses of".
+fn set_before(words: &[&str], count: impl Fn(&str) -> Option<u32>) -> Option<u32> {
+    match words {
+        [.., n] => count(n),
+        _ => None,
+    }
+    .or(match words {
+        [.., n, _, "of"] => count(n),
+        _ => None,
+    })
 }
 
 /// English number words, one to ten.
@@ -495,7 +573,7 @@ pub fn mentions(text: &str, menu: &MenuCatalog) -> Vec<(String, Mention)> {
     let mut add = |names: &[&str], label: Mention, haystack: &str| -> Option<String> {
         for name in names {
             let name = name.trim().to_lowercase();
-            if name.chars().count() >= 2 && haystack.contains(&name) {
+            if !name.is_empty() && occurrences(haystack, &name).next().is_some() {
                 if !found.iter().any(|(_, l)| *l == label) {
                     found.push((name.clone(), label));
                 }
@@ -560,6 +638,22 @@ pub fn mentions(text: &str, menu: &MenuCatalog) -> Vec<(String, Mention)> {
         }
     }
     found
+}
+
+/// Where `name` is in `haystack`. A one-syllable name ("빵") counts only where a word starts
+/// with it ("빵 하나 더", "빵은 빼고"), not inside another name ("마늘빵", "바게트빵").
+fn occurrences<'h>(haystack: &'h str, name: &'h str) -> impl Iterator<Item = usize> + 'h {
+    let short = name.chars().count() < 2;
+    haystack
+        .match_indices(name)
+        .map(|(i, _)| i)
+        .filter(move |&i| {
+            !short
+                || haystack[..i]
+                    .chars()
+                    .next_back()
+                    .is_none_or(|c| !c.is_alphanumeric())
+        })
 }
 
 /// The last word of a multi-word English name ("fries" of "French Fries"), which customers
@@ -839,8 +933,7 @@ mod tests {
 
     #[test]
     fn near_miss_dinner_names_are_put_right() {
-        let menu: MenuCatalog =
-            serde_json::from_str(include_str!("../eval/menu.json")).expect("menu.json parses");
+        let menu = crate::seeded_menu();
         let heard = |text: &str| Heard::new(text, &menu);
         let h = heard("블렌치 디너, 닭슬도");
         assert_eq!(h.text, "프렌치 디너, 닭슬도");
@@ -862,8 +955,7 @@ mod tests {
 
     #[test]
     fn words_next_to_a_component_cue_its_amount() {
-        let menu: MenuCatalog =
-            serde_json::from_str(include_str!("../eval/menu.json")).expect("menu.json parses");
+        let menu = crate::seeded_menu();
         let cue = |text: &str, code: &str| {
             let heard = Heard::new(text, &menu);
             heard
@@ -893,12 +985,29 @@ mod tests {
             ),
             Some(More(1))
         );
-        // A number alone is the model's to read; a cue belongs to its own clause and side.
-        assert_eq!(cue("프렌치 디너, 와인은 세 잔으로", "wine"), None);
+        // A number right next to the name sets the amount; a cue belongs to its own clause
+        // and side.
+        assert_eq!(cue("프렌치 디너, 와인은 세 잔으로", "wine"), Some(Set(3)));
+        assert_eq!(
+            cue("바게트빵은 여섯 개로 해 주세요", "baguette"),
+            Some(Set(6))
+        );
         assert_eq!(
             cue("French dinner, two coffees and no steak", "coffee"),
-            None
+            Some(Set(2))
         );
+        assert_eq!(cue("only two baguettes please", "baguette"), Some(Set(2)));
+        assert_eq!(
+            cue(
+                "One simple Valentine dinner with three glasses of wine",
+                "wine"
+            ),
+            Some(Set(3))
+        );
+        // Not next to it, or counting dinners: the model reads it.
+        assert_eq!(cue("two french dinners with wine", "wine"), None);
+        assert_eq!(cue("치킨 디너 2인분, 콜라 추가", "cola"), Some(More(1)));
+        assert_eq!(cue("스테이크 2인분 주세요", "steak"), None);
         assert_eq!(
             cue("French dinner, two coffees and no steak", "steak"),
             Some(Removed)
@@ -925,8 +1034,7 @@ mod tests {
 
     #[test]
     fn a_name_shared_by_a_side_dish_and_a_component_names_both() {
-        let menu: MenuCatalog =
-            serde_json::from_str(include_str!("../eval/menu.json")).expect("menu.json parses");
+        let menu = crate::seeded_menu();
         let heard = Heard::new("치킨 디너 하나요, 콜라는 빼 주세요", &menu);
         assert!(heard.names(&Mention::SideDish("cola".into())));
         assert!(heard.names(&Mention::Component("cola".into())));
@@ -937,9 +1045,22 @@ mod tests {
     }
 
     #[test]
+    fn a_one_syllable_name_is_a_word_of_its_own() {
+        let menu = crate::seeded_menu();
+        let bread = Mention::Component("bread".into());
+        let heard = Heard::new("잉글리시 디너 하나, 빵 하나 더 넣어줘", &menu);
+        assert!(heard.names(&bread));
+        assert_eq!(heard.amount_cue(&bread), Some(AmountCue::More(1)));
+        assert!(Heard::new("빵은 빼 주세요", &menu).names(&bread));
+        for text in ["마늘빵 하나 추가", "샴페인 축제 디너, 바게트빵 두 개 더"]
+        {
+            assert!(!Heard::new(text, &menu).names(&bread), "{text}");
+        }
+    }
+
+    #[test]
     fn numbers_are_heard_in_both_languages() {
-        let menu: MenuCatalog =
-            serde_json::from_str(include_str!("../eval/menu.json")).expect("menu.json parses");
+        let menu = crate::seeded_menu();
         let says = |text: &str| Heard::new(text, &menu).says_a_number();
         assert!(says("하나 더 추가해줘"));
         assert!(says("세 개로 바꿔줘"));
@@ -957,6 +1078,17 @@ mod tests {
         assert!(!dinners("콜라 두 개 추가해줘"));
         assert!(!dinners("프렌치 디너요, 와인은 세 잔으로"));
         assert!(!dinners("add fries"));
+        let number = |text: &str| Heard::new(text, &menu).dinner_number();
+        assert_eq!(
+            number("One simple Valentine dinner with three glasses of wine"),
+            Some(1)
+        );
+        assert_eq!(number("치킨 디너 2인분, 콜라 두 개"), Some(2));
+        assert_eq!(number("two french dinners, make it two"), Some(2));
+        assert_eq!(number("french dinner, two coffees"), None);
+        // Two different counts, or "another", say no one number.
+        assert_eq!(number("one french dinner and two valentine dinners"), None);
+        assert_eq!(number("another french dinner"), None);
     }
 
     #[test]
@@ -969,8 +1101,7 @@ mod tests {
 
     #[test]
     fn past_orders_are_shown_only_when_there_are_some() {
-        let menu: MenuCatalog =
-            serde_json::from_str(include_str!("../eval/menu.json")).expect("menu.json parses");
+        let menu = crate::seeded_menu();
         let plain = job_suffix(&menu, &Heard::new("the usual please", &menu), None, &[]);
         assert!(
             plain.starts_with("<|im_start|>user\nCurrent order: none\n"),
@@ -1001,8 +1132,7 @@ mod tests {
 
     #[test]
     fn the_prefix_lists_every_code_and_the_suffix_the_state() {
-        let menu: MenuCatalog =
-            serde_json::from_str(include_str!("../eval/menu.json")).expect("menu.json parses");
+        let menu = crate::seeded_menu();
         let prefix: String = system_prefix(&menu)
             .iter()
             .map(|p| match p {

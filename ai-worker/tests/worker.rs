@@ -19,7 +19,7 @@ fn root() -> PathBuf {
 }
 
 fn menu() -> MenuCatalog {
-    serde_json::from_str(include_str!("../eval/menu.json")).expect("menu.json parses")
+    serde_json::from_str(ai_worker::SEEDED_MENU).expect("menu.json parses")
 }
 
 fn model_config() -> LlmConfig {
