@@ -196,16 +196,25 @@ impl QwenLlmService {
             .map_err(llama)?;
         let heard = Heard::new(&job.transcript, &job.menu);
         let draft_ahead = self.draft_ahead;
+        let last_dinner = job.user_history.first().map(|h| h.menu.as_str());
         let (mut run, prompt_tokens) = self.start_run(job, &heard, grammar)?;
         if draft_ahead {
             run.drafter = Some(Drafter {
                 menu: &job.menu,
                 state: job.order_state.as_ref(),
                 heard: &heard,
+                last_dinner,
                 guess: guess(job, &heard),
             });
         }
-        let decoded = write_analysis(&mut run, &job.menu, job.order_state.as_ref(), &heard, None);
+        let decoded = write_analysis(
+            &mut run,
+            &job.menu,
+            job.order_state.as_ref(),
+            &heard,
+            last_dinner,
+            None,
+        );
         let (generated, passes, text) = (run.generated, run.passes, run.text.clone());
         let mut decoded = decoded?;
         decoded.json = text;
@@ -455,7 +464,7 @@ pub fn answer_segments(
     menu: &MenuCatalog,
 ) -> Result<Vec<String>, LlmError> {
     let mut segments = Segments(Vec::new());
-    write_analysis(&mut segments, menu, state, heard, Some(answer))?;
+    write_analysis(&mut segments, menu, state, heard, None, Some(answer))?;
     Ok(segments.0)
 }
 
@@ -509,6 +518,7 @@ struct Drafter<'a> {
     menu: &'a MenuCatalog,
     state: Option<&'a OrderState>,
     heard: &'a Heard,
+    last_dinner: Option<&'a str>,
     guess: Answer,
 }
 
@@ -620,7 +630,14 @@ impl Run<'_> {
             made: &self.made,
             choices: 0,
         };
-        write_analysis(&mut draft, d.menu, d.state, d.heard, Some(&d.guess))?;
+        write_analysis(
+            &mut draft,
+            d.menu,
+            d.state,
+            d.heard,
+            d.last_dinner,
+            Some(&d.guess),
+        )?;
         let done = self.answer.len();
         if !draft.tokens.starts_with(&self.answer) {
             return Ok((Vec::new(), Vec::new()));
@@ -938,12 +955,14 @@ fn component_mention(
 
 /// Writes one analysis as JSON through `w`: fixed text with `emit`, every decision with
 /// `choose`. With a `teacher` answer the decisions are that answer's (used to write the prompt's
-/// examples in exactly the token segmentation the live decoder produces).
+/// examples in exactly the token segmentation the live decoder produces). `last_dinner` is the
+/// customer's latest past order's dinner, if any.
 fn write_analysis<W: Writer>(
     w: &mut W,
     menu: &MenuCatalog,
     state: Option<&OrderState>,
     heard: &Heard,
+    last_dinner: Option<&str>,
     teacher: Option<&Answer>,
 ) -> Result<Decoded, LlmError> {
     let has_state = state.is_some();
@@ -994,11 +1013,17 @@ fn write_analysis<W: Writer>(
             .iter()
             .position(|d| Some(&d.code) == t.menu.as_ref())
     });
-    // An edit that names no dinner keeps the dinner ("콜라는 빼줘" is not a chicken dinner).
-    let bias = match state {
-        Some(s) if !heard.names_a(|m| matches!(m, Mention::Dinner(_))) => {
+    // An edit that names no dinner keeps the dinner ("콜라는 빼줘" is not a chicken dinner); a
+    // new order that names none is most likely the last one ("the usual", "저번에 시킨 거").
+    let names_no_dinner = !heard.names_a(|m| matches!(m, Mention::Dinner(_)));
+    let bias = match (state, last_dinner) {
+        (Some(s), _) if names_no_dinner => {
             keep_prior(s.menu.as_ref(), menu.dinners.iter().map(|d| &d.code))
         }
+        (None, Some(last)) if names_no_dinner => keep_prior(
+            Some(&last.to_string()),
+            menu.dinners.iter().map(|d| &d.code),
+        ),
         _ => Vec::new(),
     };
     let (i, p) = w.choose_biased(&options, t, &bias)?;

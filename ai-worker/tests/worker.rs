@@ -1,5 +1,5 @@
 //! The worker with the real model: understanding (dev-set and own sentences, both languages),
-//! 4b for unclear sentences, and a job that survives a worker killed mid-job.
+//! "the usual" from the past orders, 4b for unclear sentences, and a job that survives a worker killed mid-job.
 //! Needs `scripts/models.sh` to have run and Redis on REDIS_URL (default 127.0.0.1:6379).
 
 use std::path::PathBuf;
@@ -8,8 +8,8 @@ use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use ai_protocol::{
-    processing_list, result_key, workers_set, AiResult, LlmJob, MenuCatalog, OrderState, Outcome,
-    VoiceAnalysis,
+    processing_list, result_key, workers_set, AiResult, HistoryEntry, LlmJob, MenuCatalog,
+    OrderState, Outcome, VoiceAnalysis,
 };
 use ai_worker::{LlmConfig, QwenLlmService};
 use redis::Commands;
@@ -150,6 +150,44 @@ fn unclear_sentences_go_back_to_the_customer() {
         let a = analyze(text, None);
         assert!(!a.is_confident(), "{text:?} was taken as an order: {a:?}");
     }
+}
+
+#[test]
+fn the_usual_is_the_latest_past_order() {
+    let past = |menu: &str, style: &str, quantity| HistoryEntry {
+        menu: menu.into(),
+        style: style.into(),
+        quantity,
+        ordered_at: String::new(),
+    };
+    let cases = [
+        (
+            "what I had last time, and add a salad",
+            vec![past("english", "simple", 1)],
+            "english",
+        ),
+        (
+            "저번에 시킨 거 두 개 주세요",
+            vec![past("english", "deluxe", 1), past("french", "simple", 2)],
+            "english",
+        ),
+    ];
+    for (text, history, menu) in cases {
+        let j = LlmJob {
+            user_history: history,
+            ..job(text, None)
+        };
+        let a = service().analyze_voice_order(&j).expect("analysis runs");
+        assert_eq!(a.menu.as_deref(), Some(menu), "{text:?}: {a:?}");
+        assert!(a.is_confident(), "{text:?}: {a:?}");
+    }
+    // A dinner said out loud still wins over the past.
+    let j = LlmJob {
+        user_history: vec![past("chicken", "spicy", 3)],
+        ..job("one valentine dinner, deluxe", None)
+    };
+    let a = service().analyze_voice_order(&j).expect("analysis runs");
+    assert_eq!(a.menu.as_deref(), Some("valentine"), "{a:?}");
 }
 
 #[test]
