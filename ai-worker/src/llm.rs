@@ -361,9 +361,13 @@ const MORE_CUE_PRIOR: f32 = 7.0;
 /// "only two baguettes"): the model answered both with 0.
 const SET_CUE_PRIOR: f32 = 5.0;
 
-/// Log-odds for the one number of dinners a new order says: the model took "three glasses of
-/// wine" in "One simple Valentine dinner with three glasses of wine" as three dinners.
+/// Log-odds for the one number of dinners a new order says (the model took "three glasses of
+/// wine" in "One simple Valentine dinner with three glasses of wine" as three dinners), and for
+/// now + n where an edit asks for n more ("같은 디너로 하나 더" was a 0.56 near-tie).
 const DINNER_NUMBER_PRIOR: f32 = 3.0;
+
+/// Log-odds added to keeping the current dinner when the words name only its components.
+const OWN_COMPONENTS_PRIOR: f32 = 2.0;
 
 /// Log-odds for keeping the current order's dinner (style, quantity) when an edit names no
 /// dinner (style, number): "keep everything the customer did not change".
@@ -837,9 +841,12 @@ fn guess(job: &LlmJob, heard: &Heard) -> Answer {
     })
     .or_else(|| state.and_then(|s| s.style.clone()))
     .or_else(|| past.map(|h| h.style.clone()));
-    let quantity = heard
-        .dinner_number()
-        .or_else(|| state.and_then(|s| s.quantity));
+    let now = state.and_then(|s| s.quantity);
+    let quantity = now
+        .zip(heard.more_dinners())
+        .map(|(now, n)| now + n)
+        .or_else(|| heard.dinner_number())
+        .or(now);
     let mut side_dishes = state.map(|s| s.side_dishes.clone()).unwrap_or_default();
     for (_, m) in &heard.found {
         if let Mention::SideDish(code) = m {
@@ -1018,7 +1025,20 @@ fn write_analysis<W: Writer>(
     let names_no_dinner = !heard.names_a(|m| matches!(m, Mention::Dinner(_)));
     let bias = match (state, last_dinner) {
         (Some(s), _) if names_no_dinner => {
-            keep_prior(s.menu.as_ref(), menu.dinners.iter().map(|d| &d.code))
+            let mut bias = keep_prior(s.menu.as_ref(), menu.dinners.iter().map(|d| &d.code));
+            // Words that name only the current dinner's components ("베이컨 빼주세요" in an
+            // English dinner) are about it: the model still moved to a chicken dinner.
+            let named = heard.components();
+            let current = menu
+                .dinners
+                .iter()
+                .position(|d| Some(&d.code) == s.menu.as_ref());
+            if let Some(i) = current.filter(|&i| {
+                !named.is_empty() && named.iter().all(|c| menu.dinners[i].component(c).is_some())
+            }) {
+                bias[i] += OWN_COMPONENTS_PRIOR;
+            }
+            bias
         }
         (None, Some(last)) if names_no_dinner => keep_prior(
             Some(&last.to_string()),
@@ -1079,7 +1099,19 @@ fn write_analysis<W: Writer>(
         (_, Some(n)) if state.is_none() => (1..=10)
             .map(|q| if q == n { DINNER_NUMBER_PRIOR } else { 0.0 })
             .collect(),
-        _ => Vec::new(),
+        // "같은 디너로 하나 더": one more than now.
+        _ => match (kept, heard.more_dinners()) {
+            (Some(now), Some(n)) => (1..=10)
+                .map(|q| {
+                    if q == now + n {
+                        DINNER_NUMBER_PRIOR
+                    } else {
+                        0.0
+                    }
+                })
+                .collect(),
+            _ => Vec::new(),
+        },
     };
     let (i, p) = w.choose_biased(&options, t, &bias)?;
     decoded.p_quantity = p;

@@ -311,9 +311,9 @@ impl Heard {
         !self.numbers().is_empty()
     }
 
-    /// The number words that count dinners: a number that counts a component or a side dish
-    /// ("three glasses of wine", "two coffees", "콜라 2개") is not one.
-    fn dinner_numbers(&self) -> Vec<&str> {
+    /// The number words (byte spans in `lower`) that count dinners: a number that counts a
+    /// component or a side dish ("three glasses of wine", "two coffees", "콜라 2개") is not one.
+    fn dinner_numbers(&self) -> Vec<(usize, usize)> {
         let items: Vec<&str> = self
             .found
             .iter()
@@ -342,7 +342,6 @@ impl Heard {
         self.numbers()
             .into_iter()
             .filter(|span| !counts_an_item(span))
-            .map(|(start, end)| &self.lower[start..end])
             .collect()
     }
 
@@ -354,21 +353,28 @@ impl Heard {
     /// How many dinners the utterance says, where its dinner numbers agree on one value
     /// ("치킨 디너 2인분", "one Valentine dinner with three glasses of wine" is 1).
     pub fn dinner_number(&self) -> Option<u32> {
-        let value = |w: &str| {
-            let digits: String = w.chars().take_while(char::is_ascii_digit).collect();
-            digits.parse::<u32>().ok().or_else(|| {
-                ENGLISH_NUMBERS
-                    .iter()
-                    .position(|n| *n == w)
-                    .map(|i| i as u32 + 1)
-            })
-        };
         // "another", "double" and "couple" count too, but say no one value.
-        let values: Option<Vec<u32>> = self.dinner_numbers().into_iter().map(value).collect();
+        let values: Option<Vec<u32>> = self
+            .dinner_numbers()
+            .into_iter()
+            .map(|(start, end)| number_value(&self.lower[start..end]))
+            .collect();
         match values?.as_slice() {
             [first, rest @ ..] if rest.iter().all(|v| v == first) => Some(*first),
             _ => None,
         }
+    }
+
+    /// How many more dinners the words ask for: a dinner number followed by "더" / "more"
+    /// ("같은 디너로 하나 더", "two more please").
+    pub fn more_dinners(&self) -> Option<u32> {
+        self.dinner_numbers().into_iter().find_map(|(start, end)| {
+            let next = words_after(&self.lower, end, 1);
+            next.first()
+                .is_some_and(|w| is_more_word(w))
+                .then(|| number_value(&self.lower[start..end]))
+                .flatten()
+        })
     }
 
     /// The byte spans (in `lower`) of the words that are numbers: digits ("2개", "3") or
@@ -417,6 +423,17 @@ impl Heard {
             .collect()
     }
 
+    /// The components the utterance names, of any dinner.
+    pub fn components(&self) -> Vec<&str> {
+        self.found
+            .iter()
+            .filter_map(|(_, m)| match m {
+                Mention::Component(code) => Some(code.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// What the words next to the name of a component or side dish say about its amount:
     /// Korean says it after the name ("와인은 빼고", "베이컨 1줄 더"), English before ("no
     /// bread", "an extra strip of bacon"). A number says the amount only right next to the name
@@ -438,36 +455,22 @@ impl Heard {
                 || w.starts_with("말고")
                 || ["no", "without", "hold", "remove", "skip"].contains(&w)
         };
-        let more = |w: &str| {
-            (w.starts_with('더') && !w.starts_with("더블"))
-                || w.starts_with("추가")
-                || ["extra", "more", "another", "additional"].contains(&w)
-        };
         // "2개 더" / "two more": the number says how many more.
-        let count = |w: &str| {
-            let digits: String = w.chars().filter(char::is_ascii_digit).collect();
-            digits.parse::<u32>().ok().or_else(|| {
-                ENGLISH_NUMBERS
-                    .iter()
-                    .position(|n| *n == w)
-                    .map(|i| i as u32 + 1)
-            })
-        };
         if words.iter().any(|w| removed(w)) {
             Some(AmountCue::Removed)
-        } else if let Some(i) = words.iter().position(|w| more(w)) {
+        } else if let Some(i) = words.iter().position(|w| is_more_word(w)) {
             // Right before the word ("2개 더", "two extra") or right after ("another two").
             let n = i
                 .checked_sub(1)
-                .and_then(|j| count(words[j]))
-                .or_else(|| words.get(i + 1).and_then(|w| count(w)))
+                .and_then(|j| number_value(words[j]))
+                .or_else(|| words.get(i + 1).and_then(|w| number_value(w)))
                 .unwrap_or(1);
             (1..=9).contains(&n).then_some(AmountCue::More(n))
         } else {
             let n = if korean {
                 set_after(&words)
             } else {
-                set_before(&words, count)
+                set_before(&words)
             };
             n.filter(|n| (0..=9).contains(n)).map(AmountCue::Set)
         }
@@ -496,9 +499,8 @@ fn set_after(words: &[&str]) -> Option<u32> {
     let particle = |w: &str| w.chars().count() == 1 && w.chars().all(is_hangul);
     let skip = usize::from(words.first().is_some_and(|w| particle(w)));
     let word = words.get(skip)?;
-    let digits: String = word.chars().take_while(char::is_ascii_digit).collect();
-    let n = digits.parse().ok()?;
-    let counter = match &word[digits.len()..] {
+    let n = number_value(word).filter(|_| word.starts_with(|c: char| c.is_ascii_digit()))?;
+    let counter = match word.trim_start_matches(|c: char| c.is_ascii_digit()) {
         "" => words.get(skip + 1).copied().unwrap_or_default(),
         rest => rest,
     };
@@ -509,14 +511,32 @@ fn set_after(words: &[&str]) -> Option<u32> {
 }
 
 /// The amount an English number right before a name sets: "two coffees", "three glasses of".
-fn set_before(words: &[&str], count: impl Fn(&str) -> Option<u32>) -> Option<u32> {
+fn set_before(words: &[&str]) -> Option<u32> {
     match words {
-        [.., n] => count(n),
+        [.., n] => number_value(n),
         _ => None,
     }
     .or(match words {
-        [.., n, _, "of"] => count(n),
+        [.., n, _, "of"] => number_value(n),
         _ => None,
+    })
+}
+
+/// Whether a word asks for more: "더", "추가", "extra", "another" (not "더블").
+fn is_more_word(w: &str) -> bool {
+    (w.starts_with('더') && !w.starts_with("더블"))
+        || w.starts_with("추가")
+        || ["extra", "more", "another", "additional"].contains(&w)
+}
+
+/// The value of a number word: its leading digits ("2개" is 2) or an English number word.
+fn number_value(word: &str) -> Option<u32> {
+    let digits: String = word.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok().or_else(|| {
+        ENGLISH_NUMBERS
+            .iter()
+            .position(|n| *n == word)
+            .map(|i| i as u32 + 1)
     })
 }
 
@@ -1089,6 +1109,11 @@ mod tests {
         // Two different counts, or "another", say no one number.
         assert_eq!(number("one french dinner and two valentine dinners"), None);
         assert_eq!(number("another french dinner"), None);
+        let more = |text: &str| Heard::new(text, &menu).more_dinners();
+        assert_eq!(more("같은 디너로 하나 더 주세요"), Some(1));
+        assert_eq!(more("two more please"), Some(2));
+        assert_eq!(more("치킨 디너 두 개 주세요"), None);
+        assert_eq!(more("콜라 두 개 더 주세요"), None);
     }
 
     #[test]
