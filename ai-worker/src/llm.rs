@@ -383,6 +383,13 @@ fn keep_prior<'c, T: PartialEq + 'c>(
         .collect()
 }
 
+/// Biases for the quantity options 1–10: `prior` for `at`, none for the others.
+fn quantity_prior(at: u32, prior: f32) -> Vec<f32> {
+    (1..=10)
+        .map(|q| if q == at { prior } else { 0.0 })
+        .collect()
+}
+
 /// Where an analysis is written: the live model, or the prompt's examples.
 trait Writer {
     fn emit(&mut self, text: &str) -> Result<(), LlmError>;
@@ -1091,25 +1098,13 @@ fn write_analysis<W: Writer>(
         None => None,
     };
     let bias = match (kept, heard.dinner_number()) {
-        (Some(q), _) if !heard.says_a_dinner_number() => {
-            keep_prior(Some(&q), (1..=10).collect::<Vec<u32>>().iter())
-        }
+        (Some(q), _) if !heard.says_a_dinner_number() => quantity_prior(q, KEEP_PRIOR),
         // A new order's one dinner number is its quantity ("One … dinner with three glasses
         // of wine"); in an edit, "하나 더" may mean one more.
-        (_, Some(n)) if state.is_none() => (1..=10)
-            .map(|q| if q == n { DINNER_NUMBER_PRIOR } else { 0.0 })
-            .collect(),
+        (_, Some(n)) if state.is_none() => quantity_prior(n, DINNER_NUMBER_PRIOR),
         // "같은 디너로 하나 더": one more than now.
         _ => match (kept, heard.more_dinners()) {
-            (Some(now), Some(n)) => (1..=10)
-                .map(|q| {
-                    if q == now + n {
-                        DINNER_NUMBER_PRIOR
-                    } else {
-                        0.0
-                    }
-                })
-                .collect(),
+            (Some(now), Some(n)) => quantity_prior(now + n, DINNER_NUMBER_PRIOR),
             _ => Vec::new(),
         },
     };
