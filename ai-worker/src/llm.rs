@@ -867,9 +867,7 @@ fn guess(job: &LlmJob, heard: &Heard) -> Answer {
     // The amounts the decoder's priors point at: what the words next to a component say,
     // else what the order has now. A draft that disagrees with them costs a model pass.
     let kept = state.map(|s| s.customizations.clone()).unwrap_or_default();
-    let dinner = menu
-        .as_ref()
-        .and_then(|code| job.menu.dinners.iter().find(|d| &d.code == code));
+    let dinner = menu.as_deref().and_then(|code| job.menu.dinner(code));
     let customizations = match dinner {
         Some(dinner) => {
             let means = sides_meaning_components(&job.menu, dinner, state, heard);
@@ -959,7 +957,7 @@ fn component_mention(
     menu.dinners
         .iter()
         .flat_map(|d| &d.components)
-        .filter(|o| !dinner.components.iter().any(|mine| mine.code == o.code))
+        .filter(|o| dinner.component(&o.code).is_none())
         .find(|o| {
             (begins(&c.name_ko, &o.name_ko) || begins(&c.name_en, &o.name_en))
                 && heard.names(&Mention::Component(o.code.clone()))
@@ -1097,16 +1095,14 @@ fn write_analysis<W: Writer>(
         None if names_a_dinner && heard.says_a_number() => Some(1),
         None => None,
     };
-    let bias = match (kept, heard.dinner_number()) {
-        (Some(q), _) if !heard.says_a_dinner_number() => quantity_prior(q, KEEP_PRIOR),
+    let bias = match (kept, heard.dinner_number(), heard.more_dinners()) {
+        (Some(q), _, _) if !heard.says_a_dinner_number() => quantity_prior(q, KEEP_PRIOR),
         // A new order's one dinner number is its quantity ("One … dinner with three glasses
         // of wine"); in an edit, "하나 더" may mean one more.
-        (_, Some(n)) if state.is_none() => quantity_prior(n, DINNER_NUMBER_PRIOR),
+        (_, Some(n), _) if state.is_none() => quantity_prior(n, DINNER_NUMBER_PRIOR),
         // "같은 디너로 하나 더": one more than now.
-        _ => match (kept, heard.more_dinners()) {
-            (Some(now), Some(n)) => quantity_prior(now + n, DINNER_NUMBER_PRIOR),
-            _ => Vec::new(),
-        },
+        (Some(now), _, Some(n)) => quantity_prior(now + n, DINNER_NUMBER_PRIOR),
+        _ => Vec::new(),
     };
     let (i, p) = w.choose_biased(&options, t, &bias)?;
     decoded.p_quantity = p;
