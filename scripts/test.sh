@@ -64,7 +64,7 @@ done
 "$ai_worker" eval ai-worker/eval/sessions.jsonl --min-exact "${EVAL_MIN_SESSIONS:-0.78}"
 samples="${VOICE_SAMPLES_DIR:-$ROOT/target/voice-samples}"
 "$ROOT/scripts/make_voice_samples.sh" eval "$dev_set" "$samples/eval-dev"
-"$ai_worker" eval "$samples/eval-dev/index.jsonl" --spoken --min-exact "${EVAL_MIN_SPOKEN:-0.43}"
+"$ai_worker" eval "$samples/eval-dev/index.jsonl" --spoken --min-exact "${EVAL_MIN_SPOKEN:-0.50}"
 done_step
 
 step "release build (cargo leptos build --release)"

@@ -285,7 +285,7 @@ pub struct Heard {
 
 impl Heard {
     pub fn new(transcript: &str, menu: &MenuCatalog) -> Self {
-        let (text, corrected) = correct_dinner_names(&normalize(transcript), menu);
+        let (text, corrected) = correct_near_misses(&normalize(transcript), menu);
         let found = mentions(&text, menu);
         Heard {
             lower: text.to_lowercase(),
@@ -793,8 +793,20 @@ pub fn normalize(text: &str) -> String {
     out.join(" ")
 }
 
-/// Largest share of a dinner word's sounds that may differ for a heard word to be taken as it.
+/// Largest share of a menu word's sounds that may differ for a heard word to be taken as it.
 const NEAR_MISS: f32 = 0.4;
+
+/// Speech recognition's near misses put right, in order: dinner names before "dinner", style
+/// names where a style is said, then English numbers heard as other words ("free soy garlic
+/// dinners"), which need the style already right ("to brand English dinners").
+fn correct_near_misses(text: &str, menu: &MenuCatalog) -> (String, Vec<(String, String)>) {
+    let (text, mut corrected) = correct_dinner_names(text, menu);
+    let (text, styles) = correct_style_names(&text, menu);
+    corrected.extend(styles);
+    let (text, numbers) = correct_number_homophones(&text, menu);
+    corrected.extend(numbers);
+    (text, corrected)
+}
 
 /// Puts right the word before "디너" / "dinner" when it is not a dinner's word but sounds
 /// nearly like exactly one ("블렌치 디너" → "프렌치 디너"); Korean is compared by jamo, so
@@ -825,36 +837,202 @@ fn correct_dinner_names(text: &str, menu: &MenuCatalog) -> (String, Vec<(String,
         if lower.chars().count() < 2 || dinner_words.iter().flatten().any(|w| *w == lower) {
             continue;
         }
-        let heard_sounds = sounds(&lower);
-        let mut best: Vec<(f32, &String)> = dinner_words
-            .iter()
-            .filter_map(|ws| {
-                ws.iter()
-                    .map(|w| {
-                        let target = sounds(w);
-                        (
-                            edit_distance(&heard_sounds, &target) as f32
-                                / target.len().max(1) as f32,
-                            w,
-                        )
-                    })
-                    .min_by(|a, b| a.0.total_cmp(&b.0))
-            })
-            .filter(|(d, _)| *d <= NEAR_MISS)
-            .collect();
-        best.sort_by(|a, b| a.0.total_cmp(&b.0));
-        // Exactly one dinner close enough, or one clearly closest.
-        let unique = match best.as_slice() {
-            [only] => Some(only),
-            [first, second, ..] if second.0 - first.0 >= 0.15 => Some(first),
-            _ => None,
-        };
-        if let Some((_, word)) = unique {
-            corrected.push((heard.to_owned(), (*word).clone()));
+        if let Some(word) = sounds_like_one(&lower, &dinner_words) {
+            corrected.push((heard.to_owned(), word.clone()));
             words[i - 1] = words[i - 1].replacen(heard, word, 1);
         }
     }
     (words.join(" "), corrected)
+}
+
+/// Puts right a word that sounds nearly like exactly one one-word style name ("Brand" →
+/// "Grand", "싱플로" → "심플로") where customers say a style: within three words of
+/// "dinner" / "디너", or right before "style" / "스타일". A Korean word is compared by as
+/// many syllables as the style has, so a particle after it stays. Words that are already a
+/// menu name are left alone.
+fn correct_style_names(text: &str, menu: &MenuCatalog) -> (String, Vec<(String, String)>) {
+    let mut styles: Vec<Vec<String>> = Vec::new();
+    for st in menu.dinners.iter().flat_map(|d| &d.styles) {
+        for name in [&st.name_ko, &st.name_en] {
+            let name = name.trim().to_lowercase();
+            if !name.is_empty() && !name.contains(' ') && !styles.iter().any(|s| s[0] == name) {
+                styles.push(vec![name]);
+            }
+        }
+    }
+    let menu_words = menu_words(menu);
+    let mut words: Vec<String> = text.split(' ').map(str::to_owned).collect();
+    let bare = |w: &str| {
+        w.trim_matches(|c: char| !c.is_alphanumeric())
+            .to_lowercase()
+    };
+    let dinner_at: Vec<usize> = (0..words.len())
+        .filter(|&i| is_dinner_word(&bare(&words[i])))
+        .collect();
+    let mut corrected = Vec::new();
+    for i in 0..words.len() {
+        let near_dinner = dinner_at.iter().any(|&d| d != i && d.abs_diff(i) <= 3);
+        let before_style = words
+            .get(i + 1)
+            .is_some_and(|w| ["style", "스타일"].iter().any(|s| bare(w).starts_with(s)));
+        let heard = words[i]
+            .trim_matches(|c: char| !c.is_alphanumeric())
+            .to_owned();
+        let lower = heard.to_lowercase();
+        if !(near_dinner || before_style) || menu_words.iter().any(|w| lower.starts_with(w)) {
+            continue;
+        }
+        let korean = lower.chars().any(is_hangul);
+        let found = if korean {
+            // Try the word's first two to four syllables: the rest may be a particle.
+            (2..=4.min(lower.chars().count())).find_map(|n| {
+                let head: String = lower.chars().take(n).collect();
+                let rest = lower.chars().count() - n;
+                let same_length = |s: &Vec<String>| s[0].chars().count() == n;
+                let candidates: Vec<Vec<String>> =
+                    styles.iter().filter(|s| same_length(s)).cloned().collect();
+                (rest <= 2)
+                    .then(|| sounds_like_one(&head, &candidates).map(|w| (head, w.clone())))
+                    .flatten()
+            })
+        } else if lower.len() >= 4 {
+            sounds_like_one(&lower, &styles).map(|w| (lower.clone(), w.clone()))
+        } else {
+            None
+        };
+        if let Some((head, word)) = found {
+            // `head` begins `lower`, so the same number of `heard`'s characters is what was said.
+            let original: String = heard.chars().take(head.chars().count()).collect();
+            corrected.push((original.clone(), word.clone()));
+            words[i] = words[i].replacen(&original, &word, 1);
+        }
+    }
+    (words.join(" "), corrected)
+}
+
+/// English numbers that speech recognition writes as other words: "free" for three, and at
+/// the start of a clause "to" for two and "for" for four. Put right only before a dinner or
+/// style name or a counter ("glasses"), and only when the clause then says something plural
+/// ("For deluxe French dinners", not "For English dinner, add bacon").
+fn correct_number_homophones(text: &str, menu: &MenuCatalog) -> (String, Vec<(String, String)>) {
+    const HOMOPHONES: &[(&str, &str, bool)] = &[
+        // (heard, number, only at the start of a clause)
+        ("free", "three", false),
+        ("tree", "three", false),
+        ("to", "two", true),
+        ("too", "two", true),
+        ("for", "four", true),
+        ("fore", "four", true),
+    ];
+    const CLAUSE_OPENERS: &[&str] = &["and", "do", "get", "with", "plus"];
+    const COUNTERS_EN: &[&str] = &[
+        "glasses", "cups", "bottles", "slices", "pieces", "orders", "servings", "sets",
+    ];
+    let first_words: Vec<String> = menu
+        .dinners
+        .iter()
+        .flat_map(|d| std::iter::once(&d.name_en).chain(d.styles.iter().map(|s| &s.name_en)))
+        .filter_map(|n| n.split_whitespace().next())
+        .map(str::to_lowercase)
+        .collect();
+    let bare = |w: &str| {
+        w.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'')
+            .to_lowercase()
+    };
+    let mut words: Vec<String> = text.split(' ').map(str::to_owned).collect();
+    let mut corrected = Vec::new();
+    for i in 0..words.len() {
+        let word = bare(&words[i]);
+        let Some(&(_, number, clause_start)) = HOMOPHONES.iter().find(|(h, _, _)| *h == word)
+        else {
+            continue;
+        };
+        // The homophone itself ends no clause: "to," is not "two".
+        if words[i].ends_with(is_clause_end) {
+            continue;
+        }
+        let opens = i == 0
+            || words[i - 1].ends_with(is_clause_end)
+            || CLAUSE_OPENERS.contains(&bare(&words[i - 1]).as_str());
+        if clause_start && !opens {
+            continue;
+        }
+        let Some(next) = words.get(i + 1).map(|w| bare(w)) else {
+            continue;
+        };
+        if !(first_words.contains(&next) || COUNTERS_EN.contains(&next.as_str())) {
+            continue;
+        }
+        // The rest of the clause, up to and with the word that ends it.
+        let clause_len = words[i + 1..]
+            .iter()
+            .position(|w| w.ends_with(is_clause_end))
+            .map_or(words.len() - i - 1, |p| p + 1);
+        let plural = words[i + 1..i + 1 + clause_len]
+            .iter()
+            .map(|w| bare(w))
+            .any(|w| w.len() >= 4 && w != "please" && w != "this" && w.ends_with('s'));
+        if !plural {
+            continue;
+        }
+        let heard = words[i]
+            .trim_matches(|c: char| !c.is_alphanumeric())
+            .to_owned();
+        corrected.push((heard.clone(), number.to_owned()));
+        words[i] = words[i].replacen(&heard, number, 1);
+    }
+    (words.join(" "), corrected)
+}
+
+/// Every word of every menu name, lowercased: dinners, styles, side dishes and components.
+fn menu_words(menu: &MenuCatalog) -> Vec<String> {
+    let dinners = menu.dinners.iter().flat_map(|d| {
+        [&d.name_ko, &d.name_en]
+            .into_iter()
+            .chain(d.styles.iter().flat_map(|s| [&s.name_ko, &s.name_en]))
+            .chain(d.components.iter().flat_map(|c| [&c.name_ko, &c.name_en]))
+    });
+    let sides = menu
+        .side_dishes
+        .iter()
+        .flat_map(|s| [&s.name_ko, &s.name_en]);
+    let mut words: Vec<String> = dinners
+        .chain(sides)
+        .flat_map(|n| n.split_whitespace())
+        .map(str::to_lowercase)
+        .filter(|w| w.chars().count() >= 2)
+        .collect();
+    words.sort();
+    words.dedup();
+    words
+}
+
+/// The one word among `groups` (each group: the words of one dinner, or one style) that
+/// `heard` sounds nearly like, when exactly one group is close enough or one is clearly
+/// closest.
+fn sounds_like_one<'a>(heard: &str, groups: &'a [Vec<String>]) -> Option<&'a String> {
+    let heard_sounds = sounds(heard);
+    let mut best: Vec<(f32, &String)> = groups
+        .iter()
+        .filter_map(|ws| {
+            ws.iter()
+                .map(|w| {
+                    let target = sounds(w);
+                    (
+                        edit_distance(&heard_sounds, &target) / target.len().max(1) as f32,
+                        w,
+                    )
+                })
+                .min_by(|a, b| a.0.total_cmp(&b.0))
+        })
+        .filter(|(d, _)| *d <= NEAR_MISS)
+        .collect();
+    best.sort_by(|a, b| a.0.total_cmp(&b.0));
+    match best.as_slice() {
+        [only] => Some(only.1),
+        [first, second, ..] if second.0 - first.0 >= 0.15 => Some(first.1),
+        _ => None,
+    }
 }
 
 fn is_dinner_word(word: &str) -> bool {
@@ -880,21 +1058,63 @@ fn sounds(word: &str) -> Vec<u32> {
     out
 }
 
-/// Levenshtein distance.
-fn edit_distance(a: &[u32], b: &[u32]) -> usize {
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, x) in a.iter().enumerate() {
+/// Levenshtein distance in which swapping two sounds that speech recognition confuses
+/// (ㅂ/ㅍ, ㄴ/ㅁ, ㅔ/ㅐ, b/p, d/t) costs half: "블렘치" is then as near "프렌치" as "블렌치" is.
+fn edit_distance(a: &[u32], b: &[u32]) -> f32 {
+    let substitution = |x: u32, y: u32| match (x == y, sound_class(x), sound_class(y)) {
+        (true, _, _) => 0.0,
+        (false, Some(cx), Some(cy)) if cx == cy => 0.5,
+        _ => 1.0,
+    };
+    let mut row: Vec<f32> = (0..=b.len()).map(|j| j as f32).collect();
+    for (i, &x) in a.iter().enumerate() {
         let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, y) in b.iter().enumerate() {
-            let next = (diagonal + usize::from(x != y))
-                .min(row[j] + 1)
-                .min(row[j + 1] + 1);
+        row[0] = (i + 1) as f32;
+        for (j, &y) in b.iter().enumerate() {
+            let next = (diagonal + substitution(x, y))
+                .min(row[j] + 1.0)
+                .min(row[j + 1] + 1.0);
             diagonal = row[j + 1];
             row[j + 1] = next;
         }
     }
     row[b.len()]
+}
+
+/// The group of sounds that `sounds` code belongs to, for those that are easily confused.
+fn sound_class(code: u32) -> Option<u32> {
+    // Initial and final consonants by their compatibility jamo, so "ㄹ" in both places meets.
+    const INITIALS: &str = "ㄱㄲㄴㄷㄸㄹㅁㅂㅃㅅㅆㅇㅈㅉㅊㅋㅌㅍㅎ";
+    const FINALS: &str = " ㄱㄲㄳㄴㄵㄶㄷㄹㄺㄻㄼㄽㄾㄿㅀㅁㅂㅄㅅㅆㅇㅈㅊㅋㅌㅍㅎ";
+    const VOWELS: &str = "ㅏㅐㅑㅒㅓㅔㅕㅖㅗㅘㅙㅚㅛㅜㅝㅞㅟㅠㅡㅢㅣ";
+    const GROUPS: &[&str] = &[
+        "ㄱㄲㅋ",
+        "ㄷㄸㅌ",
+        "ㅂㅃㅍ",
+        "ㅈㅉㅊ",
+        "ㅅㅆ",
+        "ㄴㅁㅇ",
+        "ㄹ",
+        "ㅐㅔ",
+        "ㅒㅖ",
+        "ㅙㅚㅞ",
+        "ㅓㅗ",
+        "ㅜㅡ",
+        "bp",
+        "dt",
+        "cgk",
+        "mn",
+        "fv",
+        "sz",
+    ];
+    let nth = |table: &str, i: u32| table.chars().nth(i as usize);
+    let c = match code >> 16 {
+        1 => nth(INITIALS, code & 0xFFFF)?,
+        2 => nth(VOWELS, code & 0xFFFF)?,
+        3 => nth(FINALS, code & 0xFFFF)?,
+        _ => char::from_u32(code)?,
+    };
+    GROUPS.iter().position(|g| g.contains(c)).map(|i| i as u32)
 }
 
 /// "두개" / "세세트" / "한잔씩" written without a space.
@@ -960,6 +1180,8 @@ mod tests {
         assert_eq!(h.corrected, vec![("블렌치".into(), "프렌치".into())]);
         assert_eq!(h.dinners(), vec!["french"]);
         assert_eq!(heard("인글리시 디너, 심플").dinners(), vec!["english"]);
+        // ㅂ/ㅍ and ㅁ/ㄴ are near sounds: two of them and a dropped ㄹ still make 프렌치.
+        assert_eq!(heard("블렘치 디너, 싱글").dinners(), vec!["french"]);
         assert_eq!(heard("one valentime dinner").dinners(), vec!["valentine"]);
         // Names said right, words that are not names, and names not before "dinner" stay.
         for text in [
@@ -970,6 +1192,62 @@ mod tests {
         ] {
             assert!(heard(text).corrected.is_empty(), "{text}");
             assert_eq!(heard(text).text, normalize(text));
+        }
+    }
+
+    #[test]
+    fn near_miss_styles_are_put_right_where_a_style_is_said() {
+        let menu = crate::seeded_menu();
+        let heard = |text: &str| Heard::new(text, &menu);
+        let h = heard("Valentine dinner, Brand, just one");
+        assert_eq!(h.text, "Valentine dinner, grand, just one");
+        assert_eq!(h.corrected, vec![("Brand".into(), "grand".into())]);
+        assert!(h.names(&Mention::Style("grand".into())));
+        assert_eq!(
+            heard("프렌치 디너 싱플로 하나").text,
+            "프렌치 디너 심플로 1개"
+        );
+        assert_eq!(heard("a brand style, please").text, "a grand style, please");
+        // Menu words, words far from "dinner" and words unlike any style stay.
+        for text in [
+            "프렌치 디너 심플로 하나",
+            "the brand new place has a dinner",
+            "valentine dinner with bread",
+            "치킨 디너 하나 주세요",
+        ] {
+            assert!(heard(text).corrected.is_empty(), "{text}");
+        }
+    }
+
+    #[test]
+    fn numbers_heard_as_other_words_are_put_right() {
+        let menu = crate::seeded_menu();
+        let text = |t: &str| Heard::new(t, &menu).text;
+        assert_eq!(
+            text("Can we do free soy garlic chicken dinners?"),
+            "Can we do three soy garlic chicken dinners?"
+        );
+        assert_eq!(
+            text("For Deluxe French Ditters, please."),
+            "four Deluxe French Ditters, please."
+        );
+        assert_eq!(
+            text("To brand English dinners with fries"),
+            "two grand English dinners with fries"
+        );
+        assert_eq!(
+            text("One simple Valentine dinner with free glasses of wine."),
+            "One simple Valentine dinner with three glasses of wine."
+        );
+        // "to" and "for" inside a clause, before no menu name, or with nothing plural stay.
+        for t in [
+            "switch to French dinners",
+            "For English dinner, add bacon",
+            "I would like to order two dinners",
+            "fries for the English dinners",
+            "change it to grand style",
+        ] {
+            assert_eq!(text(t), normalize(t), "{t}");
         }
     }
 

@@ -4,6 +4,8 @@
 //!   Exit codes: 0 transcript, 2 no speech, 3 unsupported audio, 1 anything else.
 //! - `serve [--redis-url URL]`: consume `ai:queue:stt` until SIGINT/SIGTERM.
 //! - `bench FILE... [--runs N]`: real-time factor per file (median of N runs).
+//! - `score INDEX.jsonl [--verbose]`: character error rate per language on recordings of known
+//!   sentences (`scripts/make_voice_samples.sh eval` writes such an index).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -74,6 +76,14 @@ enum Command {
         runs: usize,
         #[arg(long)]
         language: Option<String>,
+    },
+    /// Character error rate of the transcripts against the sentences that were spoken: one
+    /// JSON object per line with `text`, `lang` and `audio` (lines without them are skipped).
+    Score {
+        index: PathBuf,
+        /// Print every sentence with its transcript.
+        #[arg(long)]
+        verbose: bool,
     },
 }
 
@@ -175,7 +185,104 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             bench(&mut pipeline, &files, runs.max(1), language.as_deref())?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Score { index, verbose } => {
+            let mut pipeline = load(&cli.model)?;
+            score(&mut pipeline, &index, verbose)?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
+}
+
+/// One line of an evaluation index.
+#[derive(serde::Deserialize)]
+struct Spoken {
+    text: Option<String>,
+    lang: String,
+    audio: Option<serde_json::Value>,
+}
+
+/// Errors and reference characters per language, and whisper's time per clip.
+#[derive(Default)]
+struct CerTally {
+    errors: usize,
+    chars: usize,
+    whisper_ms: Vec<f64>,
+    clips: usize,
+}
+
+fn score(pipeline: &mut SttPipeline, index: &std::path::Path, verbose: bool) -> anyhow::Result<()> {
+    let text =
+        std::fs::read_to_string(index).with_context(|| format!("reading {}", index.display()))?;
+    let mut tallies: std::collections::BTreeMap<String, CerTally> = Default::default();
+    for (n, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let case: Spoken =
+            serde_json::from_str(line).with_context(|| format!("{}:{}", index.display(), n + 1))?;
+        // Sessions have several recordings per line; one sentence per recording is scored here.
+        let (Some(said), Some(serde_json::Value::String(audio))) = (case.text, case.audio) else {
+            continue;
+        };
+        let bytes = std::fs::read(&audio).with_context(|| format!("reading {audio}"))?;
+        let (heard, ms) = match pipeline.process(&bytes, Some(&audio), Some(&case.lang)) {
+            Ok(out) => (out.transcription.text, out.transcription.whisper_ms as f64),
+            // Nothing heard: every character is missing.
+            Err(_) => (String::new(), f64::NAN),
+        };
+        let errors = char_errors(&said, &heard);
+        let tally = tallies.entry(case.lang.clone()).or_default();
+        tally.errors += errors;
+        tally.chars += letters(&said).len();
+        tally.clips += 1;
+        if ms.is_finite() {
+            tally.whisper_ms.push(ms);
+        }
+        if verbose {
+            println!("{errors:>3}  {said}  =>  {heard}");
+        }
+    }
+    println!(
+        "{} ({} threads)",
+        index.display(),
+        pipeline.whisper().config().threads
+    );
+    for (lang, t) in &mut tallies {
+        println!(
+            "{lang:<4} clips={:<4} CER {:5.1}%  whisper median {:.0} ms",
+            t.clips,
+            100.0 * t.errors as f64 / t.chars.max(1) as f64,
+            median(&mut t.whisper_ms)
+        );
+    }
+    Ok(())
+}
+
+/// Lower-case letters and digits: punctuation and spacing are not what is scored.
+fn letters(text: &str) -> Vec<char> {
+    text.to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .collect()
+}
+
+/// Character edits (Levenshtein) from what was said to what was heard.
+fn char_errors(said: &str, heard: &str) -> usize {
+    let (a, b) = (letters(said), letters(heard));
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, x) in a.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, y) in b.iter().enumerate() {
+            let next = (diagonal + usize::from(x != y))
+                .min(row[j] + 1)
+                .min(row[j + 1] + 1);
+            diagonal = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
 }
 
 fn bench(
@@ -263,5 +370,18 @@ fn median(v: &mut [f64]) -> f64 {
         0 => f64::NAN,
         n if n % 2 == 1 => v[n / 2],
         n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn character_errors_ignore_case_spacing_and_punctuation() {
+        assert_eq!(char_errors("치킨 디너 하나요", "치킨디너, 하나요."), 0);
+        assert_eq!(char_errors("Two French dinners", "to french dinners"), 1);
+        assert_eq!(char_errors("프렌치 디너", "블렌치 디너"), 1);
+        assert_eq!(char_errors("콜라", ""), 2);
     }
 }
