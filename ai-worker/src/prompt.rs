@@ -832,7 +832,7 @@ fn correct_dinner_names(text: &str, menu: &MenuCatalog) -> (String, Vec<(String,
         if !is_dinner_word(&words[i].to_lowercase()) {
             continue;
         }
-        let heard = words[i - 1].trim_matches(|c: char| !c.is_alphanumeric());
+        let heard = bare_word(&words[i - 1]);
         let lower = heard.to_lowercase();
         if lower.chars().count() < 2 || dinner_words.iter().flatten().any(|w| *w == lower) {
             continue;
@@ -860,12 +860,19 @@ fn correct_style_names(text: &str, menu: &MenuCatalog) -> (String, Vec<(String, 
             }
         }
     }
+    // The style names of each length up to four, for a Korean word's first syllables.
+    let by_length: Vec<Vec<Vec<String>>> = (0..=4)
+        .map(|n| {
+            styles
+                .iter()
+                .filter(|s| s[0].chars().count() == n)
+                .cloned()
+                .collect()
+        })
+        .collect();
     let menu_words = menu_words(menu);
     let mut words: Vec<String> = text.split(' ').map(str::to_owned).collect();
-    let bare = |w: &str| {
-        w.trim_matches(|c: char| !c.is_alphanumeric())
-            .to_lowercase()
-    };
+    let bare = |w: &str| bare_word(w).to_lowercase();
     let dinner_at: Vec<usize> = (0..words.len())
         .filter(|&i| is_dinner_word(&bare(&words[i])))
         .collect();
@@ -875,25 +882,19 @@ fn correct_style_names(text: &str, menu: &MenuCatalog) -> (String, Vec<(String, 
         let before_style = words
             .get(i + 1)
             .is_some_and(|w| ["style", "스타일"].iter().any(|s| bare(w).starts_with(s)));
-        let heard = words[i]
-            .trim_matches(|c: char| !c.is_alphanumeric())
-            .to_owned();
+        let heard = bare_word(&words[i]).to_owned();
         let lower = heard.to_lowercase();
         if !(near_dinner || before_style) || menu_words.iter().any(|w| lower.starts_with(w)) {
             continue;
         }
         let korean = lower.chars().any(is_hangul);
         let found = if korean {
-            // Try the word's first two to four syllables: the rest may be a particle.
-            (2..=4.min(lower.chars().count())).find_map(|n| {
+            // Try the word's first two to four syllables: the rest (two at most) may be a
+            // particle.
+            let len = lower.chars().count();
+            (2..=4.min(len)).filter(|n| len - n <= 2).find_map(|n| {
                 let head: String = lower.chars().take(n).collect();
-                let rest = lower.chars().count() - n;
-                let same_length = |s: &Vec<String>| s[0].chars().count() == n;
-                let candidates: Vec<Vec<String>> =
-                    styles.iter().filter(|s| same_length(s)).cloned().collect();
-                (rest <= 2)
-                    .then(|| sounds_like_one(&head, &candidates).map(|w| (head, w.clone())))
-                    .flatten()
+                sounds_like_one(&head, &by_length[n]).map(|w| (head, w.clone()))
             })
         } else if lower.len() >= 4 {
             sounds_like_one(&lower, &styles).map(|w| (lower.clone(), w.clone()))
@@ -975,9 +976,7 @@ fn correct_number_homophones(text: &str, menu: &MenuCatalog) -> (String, Vec<(St
         if !plural {
             continue;
         }
-        let heard = words[i]
-            .trim_matches(|c: char| !c.is_alphanumeric())
-            .to_owned();
+        let heard = bare_word(&words[i]).to_owned();
         corrected.push((heard.clone(), number.to_owned()));
         words[i] = words[i].replacen(&heard, number, 1);
     }
@@ -1033,6 +1032,11 @@ fn sounds_like_one<'a>(heard: &str, groups: &'a [Vec<String>]) -> Option<&'a Str
         [first, second, ..] if second.0 - first.0 >= 0.15 => Some(first.1),
         _ => None,
     }
+}
+
+/// A word without the punctuation around it ("Brand," is "Brand").
+fn bare_word(word: &str) -> &str {
+    word.trim_matches(|c: char| !c.is_alphanumeric())
 }
 
 fn is_dinner_word(word: &str) -> bool {

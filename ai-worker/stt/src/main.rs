@@ -231,10 +231,11 @@ fn score(pipeline: &mut SttPipeline, index: &std::path::Path, verbose: bool) -> 
             // Nothing heard: every character is missing.
             Err(_) => (String::new(), f64::NAN),
         };
-        let errors = char_errors(&said, &heard);
-        let tally = tallies.entry(case.lang.clone()).or_default();
+        let said_letters = letters(&said);
+        let errors = char_errors(&said_letters, &letters(&heard));
+        let tally = tallies.entry(case.lang).or_default();
         tally.errors += errors;
-        tally.chars += letters(&said).len();
+        tally.chars += said_letters.len();
         tally.clips += 1;
         if ms.is_finite() {
             tally.whisper_ms.push(ms);
@@ -267,9 +268,8 @@ fn letters(text: &str) -> Vec<char> {
         .collect()
 }
 
-/// Character edits (Levenshtein) from what was said to what was heard.
-fn char_errors(said: &str, heard: &str) -> usize {
-    let (a, b) = (letters(said), letters(heard));
+/// Character edits (Levenshtein) from what was said to what was heard, both as `letters`.
+fn char_errors(a: &[char], b: &[char]) -> usize {
     let mut row: Vec<usize> = (0..=b.len()).collect();
     for (i, x) in a.iter().enumerate() {
         let mut diagonal = row[0];
@@ -379,9 +379,10 @@ mod tests {
 
     #[test]
     fn character_errors_ignore_case_spacing_and_punctuation() {
-        assert_eq!(char_errors("치킨 디너 하나요", "치킨디너, 하나요."), 0);
-        assert_eq!(char_errors("Two French dinners", "to french dinners"), 1);
-        assert_eq!(char_errors("프렌치 디너", "블렌치 디너"), 1);
-        assert_eq!(char_errors("콜라", ""), 2);
+        let errors = |said: &str, heard: &str| char_errors(&letters(said), &letters(heard));
+        assert_eq!(errors("치킨 디너 하나요", "치킨디너, 하나요."), 0);
+        assert_eq!(errors("Two French dinners", "to french dinners"), 1);
+        assert_eq!(errors("프렌치 디너", "블렌치 디너"), 1);
+        assert_eq!(errors("콜라", ""), 2);
     }
 }

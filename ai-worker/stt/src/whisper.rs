@@ -242,17 +242,18 @@ impl SttConfig {
         if let Some(path) = std::env::var_os("WHISPER_MODEL").filter(|p| !p.is_empty()) {
             c.model_path = path.into();
         }
-        if let Some(n) = std::env::var("WHISPER_THREADS")
-            .ok()
-            .and_then(|v| v.trim().parse::<usize>().ok())
-        {
-            c.threads = n.max(1);
+        // A count from the environment, at least 1.
+        let count = |name: &str| {
+            std::env::var(name)
+                .ok()
+                .and_then(|v| v.trim().parse::<usize>().ok())
+                .map(|n| n.max(1))
+        };
+        if let Some(n) = count("WHISPER_THREADS") {
+            c.threads = n;
         }
-        if let Some(n) = std::env::var("WHISPER_BEAM_SIZE")
-            .ok()
-            .and_then(|v| v.trim().parse::<usize>().ok())
-        {
-            c.beam_size = n.max(1);
+        if let Some(n) = count("WHISPER_BEAM_SIZE") {
+            c.beam_size = n;
         }
         if let Ok(v) = std::env::var("WHISPER_GPU") {
             c.use_gpu = matches!(v.trim(), "1" | "true" | "yes" | "on");
