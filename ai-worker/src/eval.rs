@@ -26,6 +26,9 @@ pub struct Case {
     #[serde(default)]
     pub turns: Vec<String>,
     pub lang: String,
+    /// The kind of phrasing (`negation`, `self_correction`, …), reported separately.
+    #[serde(default)]
+    pub kind: Option<String>,
     pub expect: Expect,
     /// A recording of `text` (spoken evaluation).
     #[serde(default)]
@@ -154,7 +157,7 @@ impl Tally {
 
     pub fn report(&self, label: &str) -> String {
         let mut s = format!(
-            "{label:<10} n={:<3} exact {:>5.1}% ({}/{})  median {} ms",
+            "{label:<17} n={:<3} exact {:>5.1}% ({}/{})  median {} ms",
             self.cases,
             100.0 * self.exact_rate(),
             self.exact,

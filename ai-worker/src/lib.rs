@@ -10,11 +10,14 @@ pub mod compose;
 pub mod eval;
 pub mod grammar;
 pub mod llm;
+pub mod priors;
 pub mod prompt;
+pub mod prompt_state;
 pub mod stt_process;
 pub mod worker;
 
-pub use llm::{LlmConfig, LlmError, QwenLlmService};
+pub use llm::{LlmConfig, LlmError, PrefixSource, PromptStateDir, QwenLlmService};
+pub use priors::Priors;
 
 /// The menu the database is seeded with (migrations), as the catalog the server sends.
 pub const SEEDED_MENU: &str = include_str!("../eval/menu.json");

@@ -26,7 +26,9 @@ use llama_cpp_2::token::data_array::LlamaTokenDataArray;
 use llama_cpp_2::token::LlamaToken;
 
 use crate::grammar::{after_component_code, analysis_grammar};
+use crate::priors::Priors;
 use crate::prompt::{job_suffix, same_name, system_prefix, AmountCue, Heard, Mention, Part};
+use crate::prompt_state::PromptStateStore;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LlmError {
@@ -34,6 +36,8 @@ pub enum LlmError {
     Load { path: String, message: String },
     #[error("llama.cpp: {0}")]
     Llama(String),
+    #[error("configuration: {0}")]
+    Config(String),
     #[error("the grammar rejected `{0}`: the decoder and the grammar disagree")]
     GrammarRejected(String),
     #[error("the prompt does not fit the context ({0} tokens)")]
@@ -53,10 +57,57 @@ pub struct LlmConfig {
     pub context_tokens: u32,
     /// Evaluate a draft of the answer ahead (see `Run::logits`); off only to measure it.
     pub draft_ahead: bool,
+    /// Where the evaluated menu prompt is saved for the next start (`LLM_STATE_DIR`).
+    pub prompt_state: PromptStateDir,
+    /// The priors (`LLM_PRIORS`; see [`Priors::parse`]), switchable to measure each.
+    pub priors: Priors,
+}
+
+/// `LLM_STATE_DIR`: unset saves beside the model (`<model dir>/prompt-state`), `off` never
+/// saves nor loads, anything else is the directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PromptStateDir {
+    BesideModel,
+    Dir(PathBuf),
+    Off,
+}
+
+impl PromptStateDir {
+    fn from_env() -> Self {
+        match std::env::var("LLM_STATE_DIR") {
+            Err(_) => PromptStateDir::BesideModel,
+            Ok(v) if v == "off" => PromptStateDir::Off,
+            Ok(v) => PromptStateDir::Dir(v.into()),
+        }
+    }
+
+    fn resolve(&self, model_path: &std::path::Path) -> Option<PathBuf> {
+        match self {
+            PromptStateDir::BesideModel => Some(
+                model_path
+                    .parent()
+                    .unwrap_or(std::path::Path::new("."))
+                    .join("prompt-state"),
+            ),
+            PromptStateDir::Dir(dir) => Some(dir.clone()),
+            PromptStateDir::Off => None,
+        }
+    }
+}
+
+/// How [`QwenLlmService::warm`] got the menu prompt into the KV cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrefixSource {
+    /// Already there from an earlier job.
+    Cached,
+    /// Loaded from a state file a previous start saved.
+    Loaded,
+    /// Evaluated by the model (and saved, where a state directory is set).
+    Evaluated,
 }
 
 impl LlmConfig {
-    pub fn from_env() -> Self {
+    pub fn from_env() -> Result<Self, LlmError> {
         let threads = std::env::var("LLM_THREADS")
             .ok()
             .and_then(|v| v.parse().ok())
@@ -66,7 +117,7 @@ impl LlmConfig {
                     .unwrap_or(2)
             });
         let default_gpu_layers = if cfg!(feature = "cuda") { 999 } else { 0 };
-        LlmConfig {
+        Ok(LlmConfig {
             model_path: std::env::var("LLM_MODEL")
                 .unwrap_or_else(|_| "models/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf".into())
                 .into(),
@@ -77,7 +128,10 @@ impl LlmConfig {
                 .unwrap_or(default_gpu_layers),
             context_tokens: 4096,
             draft_ahead: std::env::var("LLM_DRAFT_AHEAD").map_or(true, |v| v != "0"),
-        }
+            prompt_state: PromptStateDir::from_env(),
+            priors: Priors::parse(&std::env::var("LLM_PRIORS").unwrap_or_default())
+                .map_err(|e| LlmError::Config(format!("LLM_PRIORS: {e}")))?,
+        })
     }
 }
 
@@ -106,9 +160,13 @@ pub struct QwenLlmService {
     ctx: LlamaContext<'static>,
     /// The prefix (system prompt + examples) currently in the KV cache, and its length.
     cached_prefix: Option<(String, usize)>,
+    /// Saved prompt states (`None`: `LLM_STATE_DIR=off`).
+    state_store: Option<PromptStateStore>,
     batch_size: usize,
     /// See [`LlmConfig::draft_ahead`].
     pub draft_ahead: bool,
+    /// See [`LlmConfig::priors`].
+    pub priors: Priors,
 }
 
 fn backend() -> Result<&'static LlamaBackend, LlmError> {
@@ -143,12 +201,29 @@ impl QwenLlmService {
             .with_n_threads(config.threads)
             .with_n_threads_batch(config.threads);
         let ctx = model.new_context(backend, ctx_params).map_err(llama)?;
+        let state_store = match config.prompt_state.resolve(&config.model_path) {
+            Some(dir) => Some(
+                PromptStateStore::new(
+                    dir,
+                    &config.model_path,
+                    config.context_tokens,
+                    config.gpu_layers,
+                )
+                .map_err(|e| LlmError::Load {
+                    path: config.model_path.display().to_string(),
+                    message: e.to_string(),
+                })?,
+            ),
+            None => None,
+        };
         Ok(QwenLlmService {
             model,
             ctx,
             cached_prefix: None,
+            state_store,
             batch_size,
             draft_ahead: config.draft_ahead,
+            priors: config.priors,
         })
     }
 
@@ -183,8 +258,9 @@ impl QwenLlmService {
     }
 
     /// Caches `menu`'s prompt prefix now, so the first customer's job does not pay for it
-    /// (tens of seconds on CPU). Returns the prefix length in tokens.
-    pub fn warm(&mut self, menu: &MenuCatalog) -> Result<usize, LlmError> {
+    /// (tens of seconds on CPU, unless a saved state is loaded). Returns the prefix length in
+    /// tokens and where it came from.
+    pub fn warm(&mut self, menu: &MenuCatalog) -> Result<(usize, PrefixSource), LlmError> {
         let prefix = Self::prefix_pieces(menu)?;
         self.ensure_prefix(&prefix)
     }
@@ -196,6 +272,7 @@ impl QwenLlmService {
             .map_err(llama)?;
         let heard = Heard::new(&job.transcript, &job.menu);
         let draft_ahead = self.draft_ahead;
+        let priors = self.priors;
         let last_dinner = job.user_history.first().map(|h| h.menu.as_str());
         let (mut run, prompt_tokens) = self.start_run(job, &heard, grammar)?;
         if draft_ahead {
@@ -204,11 +281,13 @@ impl QwenLlmService {
                 state: job.order_state.as_ref(),
                 heard: &heard,
                 last_dinner,
+                priors,
                 guess: guess(job, &heard),
             });
         }
         let decoded = write_analysis(
             &mut run,
+            &priors,
             &job.menu,
             job.order_state.as_ref(),
             &heard,
@@ -235,7 +314,7 @@ impl QwenLlmService {
         grammar: LlamaSampler,
     ) -> Result<(Run<'_>, usize), LlmError> {
         let (prefix, suffix) = Self::build_prompt(job, heard)?;
-        let prefix_len = self.ensure_prefix(&prefix)?;
+        let (prefix_len, _) = self.ensure_prefix(&prefix)?;
         let mut run = Run {
             model: self.model,
             ctx: &mut self.ctx,
@@ -261,7 +340,7 @@ impl QwenLlmService {
     }
 
     /// Puts `prefix` in the KV cache (once per menu) and drops any previous job's tokens.
-    fn ensure_prefix(&mut self, pieces: &[String]) -> Result<usize, LlmError> {
+    fn ensure_prefix(&mut self, pieces: &[String]) -> Result<(usize, PrefixSource), LlmError> {
         let prefix = pieces.concat();
         if let Some((cached, len)) = &self.cached_prefix {
             if *cached == prefix {
@@ -269,7 +348,7 @@ impl QwenLlmService {
                 self.ctx
                     .kv_cache_seq_rm(0, Some(len as u32), None)
                     .map_err(llama)?;
-                return Ok(len);
+                return Ok((len, PrefixSource::Cached));
             }
         }
         self.ctx.clear_kv_cache();
@@ -283,6 +362,18 @@ impl QwenLlmService {
         if tokens.len() + 512 > self.ctx.n_ctx() as usize {
             return Err(LlmError::TooLong(tokens.len()));
         }
+        let source = if self.load_state(&tokens) {
+            PrefixSource::Loaded
+        } else {
+            self.evaluate_prefix(&tokens)?;
+            self.save_state(&tokens);
+            PrefixSource::Evaluated
+        };
+        self.cached_prefix = Some((prefix, tokens.len()));
+        Ok((tokens.len(), source))
+    }
+
+    fn evaluate_prefix(&mut self, tokens: &[LlamaToken]) -> Result<(), LlmError> {
         let started = Instant::now();
         let mut batch = LlamaBatch::new(self.batch_size, 1);
         for (chunk_index, chunk) in tokens.chunks(self.batch_size).enumerate() {
@@ -296,10 +387,63 @@ impl QwenLlmService {
         tracing::info!(
             tokens = tokens.len(),
             ms = started.elapsed().as_millis() as u64,
-            "menu prompt cached"
+            "menu prompt evaluated"
         );
-        self.cached_prefix = Some((prefix, tokens.len()));
-        Ok(tokens.len())
+        Ok(())
+    }
+
+    /// Loads the saved state of exactly `tokens`, if there is one. A file that fails to load or
+    /// holds other tokens is ignored (and the KV cache cleared): the prompt is evaluated instead.
+    fn load_state(&mut self, tokens: &[LlamaToken]) -> bool {
+        let Some(path) = self.state_store.as_ref().map(|s| s.path_for(tokens)) else {
+            return false;
+        };
+        if !path.exists() {
+            return false;
+        }
+        let started = Instant::now();
+        match self.ctx.state_load_file(&path, tokens.len()) {
+            Ok(saved) if saved == tokens => {
+                tracing::info!(
+                    tokens = tokens.len(),
+                    ms = started.elapsed().as_millis() as u64,
+                    path = %path.display(),
+                    "menu prompt loaded from the saved state"
+                );
+                true
+            }
+            outcome => {
+                tracing::warn!(path = %path.display(), ok = outcome.is_ok(),
+                    "saved prompt state not usable; evaluating the prompt");
+                self.ctx.clear_kv_cache();
+                false
+            }
+        }
+    }
+
+    /// Saves the evaluated prefix for the next start. A failure (read-only disk, full disk) only
+    /// costs the next start its speed, so it is logged, not returned.
+    fn save_state(&self, tokens: &[LlamaToken]) {
+        let Some(store) = &self.state_store else {
+            return;
+        };
+        let path = store.path_for(tokens);
+        let partial = PromptStateStore::temporary_for(&path);
+        let saved = std::fs::create_dir_all(store.dir())
+            .map_err(|e| e.to_string())
+            .and_then(|()| {
+                self.ctx
+                    .state_save_file(&partial, tokens)
+                    .map_err(|e| e.to_string())
+            })
+            .and_then(|()| std::fs::rename(&partial, &path).map_err(|e| e.to_string()));
+        match saved {
+            Ok(()) => tracing::info!(path = %path.display(), "menu prompt state saved"),
+            Err(error) => {
+                let _ = std::fs::remove_file(&partial);
+                tracing::warn!(path = %path.display(), %error, "could not save the prompt state");
+            }
+        }
     }
 
     /// Free (unconstrained, greedy) generation, for the benchmark that compares the grammar's
@@ -336,50 +480,14 @@ fn argmax(values: &[f32]) -> usize {
     best
 }
 
-/// Log-odds against "0" of a side dish the utterance names: e^2.5 ≈ 12, so the model
-/// overrules it only when it is quite sure ("감자튀김 빼고").
-const SIDE_DISH_PRIOR: f32 = 2.5;
-/// Log-odds for "0" of a side dish neither named nor ordered already: the small model mixes
-/// up drinks ("커피 두 잔" became two colas), so adding one takes overwhelming evidence.
-const UNNAMED_SIDE_DISH_PRIOR: f32 = 6.0;
-
-/// Log-odds against keeping the included amount of a component the utterance names: the
-/// small model often answers "와인은 빼 주세요" or "extra steak" with the included amount.
-const NAMED_COMPONENT_PRIOR: f32 = 2.0;
-
-/// Log-odds for 0 when the words next to a component's or side dish's name take it away
-/// ("와인은 빼고", "no cola"): the small model often keeps what it was asked to drop.
-const AMOUNT_CUE_PRIOR: f32 = 4.0;
-/// Log-odds for "now + n" when they ask for more ("베이컨 1줄 더", "an extra strip of bacon",
-/// "바게트빵 2개 더"): the model answered "an extra strip of bacon" with 0, 4 log-odds over 3
-/// (`RUST_LOG=ai_worker=debug ai-worker analyze …` shows each choice), so 4 was too weak. The
-/// model still overrules it where it reads the number as the new total ("스테이크 하나 더"
-/// stays 1 in `eval/own.jsonl`).
-const MORE_CUE_PRIOR: f32 = 7.0;
-
-/// Log-odds for the amount a number right next to a component's name sets ("바게트빵은 6개로",
-/// "only two baguettes"): the model answered both with 0.
-const SET_CUE_PRIOR: f32 = 5.0;
-
-/// Log-odds for the one number of dinners a new order says (the model took "three glasses of
-/// wine" in "One simple Valentine dinner with three glasses of wine" as three dinners), and for
-/// now + n where an edit asks for n more ("같은 디너로 하나 더" was a 0.56 near-tie).
-const DINNER_NUMBER_PRIOR: f32 = 3.0;
-
-/// Log-odds added to keeping the current dinner when the words name only its components.
-const OWN_COMPONENTS_PRIOR: f32 = 2.0;
-
-/// Log-odds for keeping the current order's dinner (style, quantity) when an edit names no
-/// dinner (style, number): "keep everything the customer did not change".
-const KEEP_PRIOR: f32 = 3.0;
-
-/// Biases for options `codes`: `KEEP_PRIOR` for the `current` one, none for the others.
+/// Biases for options `codes`: `prior` for the `current` one, none for the others.
 fn keep_prior<'c, T: PartialEq + 'c>(
+    prior: f32,
     current: Option<&T>,
     codes: impl Iterator<Item = &'c T>,
 ) -> Vec<f32> {
     codes
-        .map(|c| if Some(c) == current { KEEP_PRIOR } else { 0.0 })
+        .map(|c| if Some(c) == current { prior } else { 0.0 })
         .collect()
 }
 
@@ -475,7 +583,15 @@ pub fn answer_segments(
     menu: &MenuCatalog,
 ) -> Result<Vec<String>, LlmError> {
     let mut segments = Segments(Vec::new());
-    write_analysis(&mut segments, menu, state, heard, None, Some(answer))?;
+    write_analysis(
+        &mut segments,
+        &Priors::default(),
+        menu,
+        state,
+        heard,
+        None,
+        Some(answer),
+    )?;
     Ok(segments.0)
 }
 
@@ -530,6 +646,7 @@ struct Drafter<'a> {
     state: Option<&'a OrderState>,
     heard: &'a Heard,
     last_dinner: Option<&'a str>,
+    priors: Priors,
     guess: Answer,
 }
 
@@ -643,6 +760,7 @@ impl Run<'_> {
         };
         write_analysis(
             &mut draft,
+            &d.priors,
             d.menu,
             d.state,
             d.heard,
@@ -971,6 +1089,7 @@ fn component_mention(
 /// customer's latest past order's dinner, if any.
 fn write_analysis<W: Writer>(
     w: &mut W,
+    priors: &Priors,
     menu: &MenuCatalog,
     state: Option<&OrderState>,
     heard: &Heard,
@@ -1030,7 +1149,11 @@ fn write_analysis<W: Writer>(
     let names_no_dinner = !heard.names_a(|m| matches!(m, Mention::Dinner(_)));
     let bias = match (state, last_dinner) {
         (Some(s), _) if names_no_dinner => {
-            let mut bias = keep_prior(s.menu.as_ref(), menu.dinners.iter().map(|d| &d.code));
+            let mut bias = keep_prior(
+                priors.keep,
+                s.menu.as_ref(),
+                menu.dinners.iter().map(|d| &d.code),
+            );
             // Words that name only the current dinner's components ("베이컨 빼주세요" in an
             // English dinner) are about it: the model still moved to a chicken dinner.
             let named = heard.components();
@@ -1041,11 +1164,12 @@ fn write_analysis<W: Writer>(
             if let Some(i) = current.filter(|&i| {
                 !named.is_empty() && named.iter().all(|c| menu.dinners[i].component(c).is_some())
             }) {
-                bias[i] += OWN_COMPONENTS_PRIOR;
+                bias[i] += priors.own_components;
             }
             bias
         }
         (None, Some(last)) if names_no_dinner => keep_prior(
+            priors.keep,
             Some(&last.to_string()),
             menu.dinners.iter().map(|d| &d.code),
         ),
@@ -1075,7 +1199,11 @@ fn write_analysis<W: Writer>(
             if s.menu.as_ref() == Some(&dinner.code)
                 && !heard.names_a(|m| matches!(m, Mention::Style(_))) =>
         {
-            keep_prior(s.style.as_ref(), dinner.styles.iter().map(|st| &st.code))
+            keep_prior(
+                priors.keep,
+                s.style.as_ref(),
+                dinner.styles.iter().map(|st| &st.code),
+            )
         }
         _ => Vec::new(),
     };
@@ -1096,12 +1224,12 @@ fn write_analysis<W: Writer>(
         None => None,
     };
     let bias = match (kept, heard.dinner_number(), heard.more_dinners()) {
-        (Some(q), _, _) if !heard.says_a_dinner_number() => quantity_prior(q, KEEP_PRIOR),
+        (Some(q), _, _) if !heard.says_a_dinner_number() => quantity_prior(q, priors.keep),
         // A new order's one dinner number is its quantity ("One … dinner with three glasses
         // of wine"); in an edit, "하나 더" may mean one more.
-        (_, Some(n), _) if state.is_none() => quantity_prior(n, DINNER_NUMBER_PRIOR),
+        (_, Some(n), _) if state.is_none() => quantity_prior(n, priors.dinner_number),
         // "같은 디너로 하나 더": one more than now.
-        (Some(now), _, Some(n)) => quantity_prior(now + n, DINNER_NUMBER_PRIOR),
+        (Some(now), _, Some(n)) => quantity_prior(now + n, priors.dinner_number),
         _ => Vec::new(),
     };
     let (i, p) = w.choose_biased(&options, t, &bias)?;
@@ -1137,13 +1265,13 @@ fn write_analysis<W: Writer>(
         // Named and already ordered is most likely a change ("remove the fries"): no prior.
         // Ordered and not named is kept: "remove the fries" does not touch the cola.
         let mut zero_bias = match (named, ordered(side)) {
-            (true, false) | (false, true) => -SIDE_DISH_PRIOR,
+            (true, false) | (false, true) => -priors.side_dish,
             (true, true) => 0.0,
-            (false, false) => UNNAMED_SIDE_DISH_PRIOR,
+            (false, false) => priors.unnamed_side_dish,
         };
         // "콜라는 빼줘" / "no cola": the small model keeps a side dish it was just asked to drop.
         if named && cue == Some(AmountCue::Removed) {
-            zero_bias += AMOUNT_CUE_PRIOR;
+            zero_bias += priors.removed_cue;
         }
         let (n, _) = w.choose_biased(&options, t, &[zero_bias])?;
         for _ in 0..n {
@@ -1196,15 +1324,15 @@ fn write_analysis<W: Writer>(
         if let Some(mention) = named {
             // A component the customer names is most likely one they change.
             if let Some(b) = bias.get_mut(component.default_quantity as usize) {
-                *b = -NAMED_COMPONENT_PRIOR;
+                *b = -priors.named_component;
             }
             // "빼고" / "no" next to the name points at 0, "더" / "extra" at more than now, a
             // number right next to it at that number.
             if let Some(cue) = heard.amount_cue(mention) {
                 let prior = match cue {
-                    AmountCue::Removed => AMOUNT_CUE_PRIOR,
-                    AmountCue::More(_) => MORE_CUE_PRIOR,
-                    AmountCue::Set(_) => SET_CUE_PRIOR,
+                    AmountCue::Removed => priors.removed_cue,
+                    AmountCue::More(_) => priors.more_cue,
+                    AmountCue::Set(_) => priors.set_cue,
                 };
                 if let Some(b) = bias.get_mut(cue.amount(now) as usize) {
                     *b += prior;
@@ -1212,7 +1340,7 @@ fn write_analysis<W: Writer>(
             }
         } else if let Some(b) = bias.get_mut(now as usize) {
             // Changed before and not named now: "and a salad" keeps "no pickled radish".
-            *b = KEEP_PRIOR;
+            *b = priors.keep;
         }
         let (q, _) = w.choose_biased(&options, t, &bias)?;
         if q as u32 != component.default_quantity {
@@ -1232,7 +1360,7 @@ fn write_analysis<W: Writer>(
         .unwrap_or_default();
     let mut added = 0;
     // An edit changes what it names: "콜라 하나 추가" adds no "no bacon".
-    let stop_bias = if state.is_some() { KEEP_PRIOR } else { 0.0 };
+    let stop_bias = if state.is_some() { priors.keep } else { 0.0 };
     while !remaining.is_empty() {
         let more = if first { "{" } else { ",{" };
         let next = rest.get(added).copied();

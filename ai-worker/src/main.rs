@@ -140,7 +140,7 @@ fn real_main() -> anyhow::Result<ExitCode> {
                 .map(|s| serde_json::from_str(&s))
                 .transpose()
                 .context("--state is not an order state")?;
-            let mut service = QwenLlmService::load(&LlmConfig::from_env())?;
+            let mut service = QwenLlmService::load(&LlmConfig::from_env()?)?;
             let job = job(&text, language, order_state, menu);
             let started = Instant::now();
             let analysis = service.analyze_voice_order(&job)?;
@@ -196,12 +196,13 @@ fn serve(
         tracing::info!(pid = child.id(), "speech-to-text process started");
         Some(child)
     };
-    let mut service = QwenLlmService::load(&LlmConfig::from_env())?;
+    let mut service = QwenLlmService::load(&LlmConfig::from_env()?)?;
     let started = Instant::now();
-    let prefix_tokens = service.warm(warm_menu)?;
+    let (prefix_tokens, source) = service.warm(warm_menu)?;
     // Scripts wait for this line before sending customers' jobs.
     tracing::info!(
         prefix_tokens,
+        ?source,
         ms = started.elapsed().as_millis() as u64,
         "menu prompt warmed; taking jobs"
     );
@@ -237,8 +238,9 @@ fn eval(
             serde_json::from_str(l).with_context(|| format!("{}:{}", file.display(), i + 1))
         })
         .collect::<anyhow::Result<_>>()?;
-    let mut service = QwenLlmService::load(&LlmConfig::from_env())?;
+    let mut service = QwenLlmService::load(&LlmConfig::from_env()?)?;
     let mut by_lang: std::collections::BTreeMap<String, Tally> = Default::default();
+    let mut by_kind: std::collections::BTreeMap<String, Tally> = Default::default();
     let mut all = Tally::default();
     for (n, case) in cases.iter().enumerate() {
         let mut utterances = case.utterances();
@@ -290,6 +292,12 @@ fn eval(
             .entry(case.lang.clone())
             .or_default()
             .add(&scores, millis);
+        if let Some(kind) = &case.kind {
+            by_kind
+                .entry(kind.clone())
+                .or_default()
+                .add(&scores, millis);
+        }
         if verbose || !exact {
             let wrong: Vec<&str> = scores
                 .iter()
@@ -326,6 +334,9 @@ fn eval(
             ""
         }
     );
+    for (kind, tally) in &by_kind {
+        println!("{}", tally.report(kind));
+    }
     for (lang, tally) in &by_lang {
         println!("{}", tally.report(lang));
     }
@@ -370,7 +381,7 @@ fn bench(runs: usize, menu: &MenuCatalog) -> anyhow::Result<ExitCode> {
     if runs == 0 {
         bail!("--runs must be at least 1");
     }
-    let mut service = QwenLlmService::load(&LlmConfig::from_env())?;
+    let mut service = QwenLlmService::load(&LlmConfig::from_env()?)?;
     let sentences = [
         "치킨 디너 2인분, 매운 맛으로, 감자튀김 추가해주세요",
         "I'd like two French dinners in grand style please",

@@ -11,7 +11,7 @@ use ai_protocol::{
     processing_list, result_key, workers_set, AiResult, HistoryEntry, LlmJob, MenuCatalog,
     OrderState, Outcome, VoiceAnalysis,
 };
-use ai_worker::{LlmConfig, QwenLlmService};
+use ai_worker::{LlmConfig, PrefixSource, PromptStateDir, QwenLlmService};
 use redis::Commands;
 
 fn root() -> PathBuf {
@@ -23,7 +23,7 @@ fn menu() -> MenuCatalog {
 }
 
 fn model_config() -> LlmConfig {
-    let mut config = LlmConfig::from_env();
+    let mut config = LlmConfig::from_env().expect("the LLM_* variables parse");
     if config.model_path.is_relative() {
         config.model_path = root().join(&config.model_path);
     }
@@ -235,6 +235,42 @@ fn a_draft_evaluated_ahead_changes_speed_not_answers() {
             assert!((a - b).abs() < 0.02, "{text:?}: {a} vs {b}");
         }
     }
+}
+
+/// A restarted worker loads the menu prompt the first start saved, instead of evaluating it
+/// again, and answers exactly as a worker that evaluated it.
+#[test]
+fn a_second_start_loads_the_saved_menu_prompt() {
+    let dir = std::env::temp_dir().join(format!("prompt-state-{}", uuid::Uuid::new_v4()));
+    let config = LlmConfig {
+        prompt_state: PromptStateDir::Dir(dir.clone()),
+        ..model_config()
+    };
+    let j = job("치킨 디너 간장 마늘 맛으로 두 개, 콜라는 빼 주세요", None);
+    let mut first = QwenLlmService::load(&config).expect("model loads");
+    assert_eq!(
+        first.warm(&menu()).expect("warms").1,
+        PrefixSource::Evaluated
+    );
+    let evaluated = first.decode(&j).expect("decodes");
+    drop(first);
+    let mut second = QwenLlmService::load(&config).expect("model loads");
+    assert_eq!(second.warm(&menu()).expect("warms").1, PrefixSource::Loaded);
+    let loaded = second.decode(&j).expect("decodes");
+    assert_eq!(loaded.json, evaluated.json);
+    assert!((loaded.p_menu - evaluated.p_menu).abs() < 1e-4);
+    assert!((loaded.p_quantity - evaluated.p_quantity).abs() < 1e-4);
+    // A state file that is not llama.cpp's is ignored, and the prompt evaluated again.
+    for entry in std::fs::read_dir(&dir).expect("state saved") {
+        std::fs::write(entry.expect("entry").path(), b"not a state").expect("overwrite");
+    }
+    let mut third = QwenLlmService::load(&config).expect("model loads");
+    assert_eq!(
+        third.warm(&menu()).expect("warms").1,
+        PrefixSource::Evaluated
+    );
+    assert_eq!(third.decode(&j).expect("decodes").json, evaluated.json);
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 fn redis() -> redis::Connection {
