@@ -362,11 +362,17 @@ impl QwenLlmService {
         if tokens.len() + 512 > self.ctx.n_ctx() as usize {
             return Err(LlmError::TooLong(tokens.len()));
         }
-        let source = if self.load_state(&tokens) {
+        let state_path = self.state_store.as_ref().map(|s| s.path_for(&tokens));
+        let source = if state_path
+            .as_ref()
+            .is_some_and(|p| self.load_state(p, &tokens))
+        {
             PrefixSource::Loaded
         } else {
             self.evaluate_prefix(&tokens)?;
-            self.save_state(&tokens);
+            if let Some(path) = &state_path {
+                self.save_state(path, &tokens);
+            }
             PrefixSource::Evaluated
         };
         self.cached_prefix = Some((prefix, tokens.len()));
@@ -394,15 +400,12 @@ impl QwenLlmService {
 
     /// Loads the saved state of exactly `tokens`, if there is one. A file that fails to load or
     /// holds other tokens is ignored (and the KV cache cleared): the prompt is evaluated instead.
-    fn load_state(&mut self, tokens: &[LlamaToken]) -> bool {
-        let Some(path) = self.state_store.as_ref().map(|s| s.path_for(tokens)) else {
-            return false;
-        };
+    fn load_state(&mut self, path: &std::path::Path, tokens: &[LlamaToken]) -> bool {
         if !path.exists() {
             return false;
         }
         let started = Instant::now();
-        match self.ctx.state_load_file(&path, tokens.len()) {
+        match self.ctx.state_load_file(path, tokens.len()) {
             Ok(saved) if saved == tokens => {
                 tracing::info!(
                     tokens = tokens.len(),
@@ -423,20 +426,16 @@ impl QwenLlmService {
 
     /// Saves the evaluated prefix for the next start. A failure (read-only disk, full disk) only
     /// costs the next start its speed, so it is logged, not returned.
-    fn save_state(&self, tokens: &[LlamaToken]) {
-        let Some(store) = &self.state_store else {
-            return;
-        };
-        let path = store.path_for(tokens);
-        let partial = PromptStateStore::temporary_for(&path);
-        let saved = std::fs::create_dir_all(store.dir())
+    fn save_state(&self, path: &std::path::Path, tokens: &[LlamaToken]) {
+        let partial = PromptStateStore::temporary_for(path);
+        let saved = std::fs::create_dir_all(path.parent().unwrap_or(std::path::Path::new(".")))
             .map_err(|e| e.to_string())
             .and_then(|()| {
                 self.ctx
                     .state_save_file(&partial, tokens)
                     .map_err(|e| e.to_string())
             })
-            .and_then(|()| std::fs::rename(&partial, &path).map_err(|e| e.to_string()));
+            .and_then(|()| std::fs::rename(&partial, path).map_err(|e| e.to_string()));
         match saved {
             Ok(()) => tracing::info!(path = %path.display(), "menu prompt state saved"),
             Err(error) => {

@@ -6,19 +6,25 @@
 /// Every prior, in log-odds.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Priors {
-    /// Against "0" of a side dish the utterance names (and for 0 of one ordered but not named).
+    /// Against "0" of a side dish the utterance names (and for 0 of one ordered but not named):
+    /// e^2.5 ≈ 12, so the model overrules it only when quite sure ("감자튀김 빼고").
     pub side_dish: f32,
-    /// For "0" of a side dish neither named nor ordered already.
+    /// For "0" of a side dish neither named nor ordered already: the small model mixes up
+    /// drinks ("커피 두 잔" became two colas).
     pub unnamed_side_dish: f32,
-    /// Against keeping the included amount of a component the utterance names.
+    /// Against keeping the included amount of a component the utterance names: the small
+    /// model often answers "와인은 빼 주세요" or "extra steak" with the included amount.
     pub named_component: f32,
     /// For 0 where the words next to a name take it away ("와인은 빼고", "no cola").
     pub removed_cue: f32,
-    /// For "now + n" where they ask for more ("베이컨 1줄 더", "an extra strip of bacon").
+    /// For "now + n" where they ask for more ("베이컨 1줄 더", "an extra strip of bacon"): the
+    /// model answered "an extra strip of bacon" with 0 by 4 log-odds, so 4 was too weak.
     pub more_cue: f32,
-    /// For the amount a number right next to a component's name sets ("바게트빵은 6개로").
+    /// For the amount a number right next to a component's name sets ("바게트빵은 6개로",
+    /// "only two baguettes"): the model answered both with 0.
     pub set_cue: f32,
-    /// For the one number of dinners a new order says, and for now + n in "하나 더".
+    /// For the one number of dinners a new order says (the model took "three glasses of wine"
+    /// as three dinners), and for now + n in "같은 디너로 하나 더" (a 0.56 near-tie).
     pub dinner_number: f32,
     /// For keeping the current dinner when the words name only its components.
     pub own_components: f32,

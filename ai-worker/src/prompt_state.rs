@@ -60,10 +60,6 @@ impl PromptStateStore {
     pub fn temporary_for(path: &Path) -> PathBuf {
         path.with_extension(format!("state.{}.partial", std::process::id()))
     }
-
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
 }
 
 /// FNV-1a, 64 bits: stable across Rust versions and machines, unlike `DefaultHasher`.
