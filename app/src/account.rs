@@ -4,30 +4,55 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
+use crate::text::TextRule;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Customer {
     pub id: i64,
     pub email: String,
     pub name: String,
     pub phone: String,
     /// `regular`, `silver`, `gold` or `vip`.
+    #[cfg_attr(feature = "ssr", schema(value_type = crate::order::Tier))]
     pub tier: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SignupRequest {
+    #[cfg_attr(feature = "ssr", schema(format = Email, max_length = 254, examples("hong@example.com")))]
     pub email: String,
+    #[cfg_attr(feature = "ssr", schema(format = Password, min_length = 8, max_length = 128))]
     pub password: String,
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            max_length = 50,
+            pattern = r"^[^\x00-\x1f\x7f-\x9f]*\S[^\x00-\x1f\x7f-\x9f]*$",
+            examples("홍길동")
+        )
+    )]
     pub name: String,
     #[serde(default)]
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            max_length = 20,
+            pattern = r"^[^\x00-\x1f\x7f-\x9f]*$",
+            examples("010-1234-5678")
+        )
+    )]
     pub phone: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct LoginRequest {
+    #[cfg_attr(feature = "ssr", schema(format = Email, max_length = 254, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$"))]
     pub email: String,
+    #[cfg_attr(feature = "ssr", schema(format = Password))]
     pub password: String,
 }
 
@@ -39,9 +64,18 @@ pub struct ValidSignup {
     pub phone: String,
 }
 
+const EMAIL: TextRule = TextRule::line("email", 254);
+const NAME: TextRule = TextRule::line("name", 50);
+const PHONE: TextRule = TextRule::line("phone", 20).optional();
+
+/// The email of a log-in, as accounts are keyed: trimmed, lower case, no control characters.
+pub fn login_email(raw: &str) -> Result<String, AppError> {
+    Ok(EMAIL.optional().check(raw)?.to_lowercase())
+}
+
 impl SignupRequest {
     pub fn validate(&self) -> Result<ValidSignup, AppError> {
-        let email = self.email.trim().to_lowercase();
+        let email = login_email(&self.email)?;
         let at = email.find('@');
         let valid_email = matches!(at, Some(i) if i > 0 && i + 1 < email.len())
             && email.len() <= 254
@@ -58,21 +92,10 @@ impl SignupRequest {
                 "비밀번호는 8자 이상이어야 합니다",
             ));
         }
-        let name = self.name.trim();
-        if name.is_empty() || name.chars().count() > 50 {
-            return Err(AppError::invalid(
-                "name",
-                "이름을 입력해 주세요 (50자 이하)",
-            ));
-        }
-        let phone = self.phone.trim();
-        if phone.chars().count() > 20 {
-            return Err(AppError::invalid("phone", "전화번호가 너무 깁니다"));
-        }
         Ok(ValidSignup {
             email,
-            name: name.to_owned(),
-            phone: phone.to_owned(),
+            name: NAME.check(&self.name)?,
+            phone: PHONE.check(&self.phone)?,
         })
     }
 }
@@ -151,7 +174,9 @@ pub async fn login(email: String, password: String) -> Result<Customer, AppError
         async move {
             use crate::services::auth::{session_cookie, AuthService};
             let ctx = crate::ssr::app_context()?;
-            let (customer, token) = AuthService::login(&ctx.pool, &email, &password).await?;
+            let client = crate::ssr::client_addr();
+            let (customer, token) =
+                AuthService::login(&ctx.pool, &ctx.limits, client, &email, &password).await?;
             ssr::set_cookie(&session_cookie(&token))?;
             Ok(customer)
         }

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::payment::{CardError, DeclineCode};
 use crate::pricing::PricingError;
+use crate::text::TextError;
 
 /// A failure a page can show: a stable `code` for tests and logic, a message for people.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -55,6 +56,17 @@ pub enum AppError {
     /// An upload over the size limit.
     #[error("{field}: 파일이 너무 큽니다. 최대 {}MB까지 보낼 수 있습니다.", .limit_bytes / (1024 * 1024))]
     PayloadTooLarge { field: String, limit_bytes: u64 },
+    /// Too many attempts (logins, voice requests): try again after `retry_after_secs`.
+    #[error("{message}")]
+    TooManyRequests {
+        message: String,
+        retry_after_secs: u64,
+    },
+    /// A state-changing request from another site (CSRF), or a page the caller may not see.
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("이 주소는 이 HTTP 메서드를 받지 않습니다.")]
+    MethodNotAllowed,
     /// Something went wrong on our side; details are in the server log, never in the response.
     #[error("일시적인 오류가 발생했습니다. 잠시 후 다시 시도해 주세요.")]
     Internal,
@@ -80,6 +92,9 @@ impl AppError {
             AppError::AiUnavailable => "ai_unavailable",
             AppError::UnsupportedMediaType { .. } => "unsupported_media_type",
             AppError::PayloadTooLarge { .. } => "payload_too_large",
+            AppError::TooManyRequests { .. } => "too_many_requests",
+            AppError::Forbidden(_) => "forbidden",
+            AppError::MethodNotAllowed => "method_not_allowed",
             AppError::Internal => "internal",
             AppError::Transport(_) => "transport",
         }
@@ -100,6 +115,9 @@ impl AppError {
             AppError::AiUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             AppError::Transport(_) => StatusCode::BAD_GATEWAY,
         }
@@ -126,10 +144,60 @@ impl AppError {
 }
 
 impl AppError {
-    /// Reads a REST answer's `{"error": {"code", "message", ...}}` body (written by the server's
-    /// `ApiError`) back into the error it was made from, for the browser's own REST calls (the
-    /// voice upload). A body that is not ours (a proxy's page) falls back on the status.
+    /// The one error body of every `/api/*` answer, REST and server functions alike:
+    /// `{"error": {"code", "message", "field"?, ...}}`.
+    pub fn to_body(&self) -> serde_json::Value {
+        use serde_json::json;
+        let mut body = json!({ "code": self.code(), "message": self.to_string() });
+        if let Some(field) = self.field() {
+            body["field"] = json!(field);
+        }
+        match self {
+            AppError::PaymentDeclined {
+                order_id,
+                order_number,
+                ..
+            } => {
+                body["order_id"] = json!(order_id);
+                body["order_number"] = json!(order_number);
+            }
+            AppError::OrderNotUnderstood {
+                session_id,
+                question,
+            } => {
+                body["session_id"] = json!(session_id);
+                body["question"] = json!(question);
+            }
+            AppError::PayloadTooLarge { limit_bytes, .. } => {
+                body["limit_bytes"] = json!(limit_bytes);
+            }
+            AppError::TooManyRequests {
+                retry_after_secs, ..
+            } => {
+                body["retry_after_secs"] = json!(retry_after_secs);
+            }
+            _ => {}
+        }
+        json!({ "error": body })
+    }
+
+    /// Reads a REST answer back into the error it was made from, for the browser's own REST
+    /// calls (the voice upload). A body that is not ours (a proxy's page) falls back on the
+    /// status.
     pub fn from_rest_response(status: u16, body: &str) -> AppError {
+        AppError::from_body(body).unwrap_or_else(|| match status {
+            413 => AppError::PayloadTooLarge {
+                field: "audio".into(),
+                limit_bytes: crate::voice::MAX_AUDIO_BYTES as u64,
+            },
+            503 => AppError::AiUnavailable,
+            504 => AppError::AiTimeout,
+            _ => AppError::Transport(format!("HTTP {status}")),
+        })
+    }
+
+    /// The error an error body (`to_body`) was written from; `None` if it is not ours.
+    pub fn from_body(body: &str) -> Option<AppError> {
         #[derive(Deserialize)]
         struct Envelope {
             error: Body,
@@ -151,18 +219,10 @@ impl AppError {
             question: Option<String>,
             #[serde(default)]
             limit_bytes: Option<u64>,
+            #[serde(default)]
+            retry_after_secs: Option<u64>,
         }
-        let Ok(Envelope { error: b }) = serde_json::from_str::<Envelope>(body) else {
-            return match status {
-                413 => AppError::PayloadTooLarge {
-                    field: "audio".into(),
-                    limit_bytes: crate::voice::MAX_AUDIO_BYTES as u64,
-                },
-                503 => AppError::AiUnavailable,
-                504 => AppError::AiTimeout,
-                _ => AppError::Transport(format!("HTTP {status}")),
-            };
-        };
+        let Envelope { error: b } = serde_json::from_str::<Envelope>(body).ok()?;
         let field = b.field.clone().unwrap_or_default();
         // `InvalidInput` and friends travel as `field: message`; the variant keeps them apart.
         let message = match b.message.strip_prefix(&format!("{field}: ")) {
@@ -171,7 +231,7 @@ impl AppError {
         };
         let decline =
             serde_json::from_value::<DeclineCode>(serde_json::Value::String(b.code.clone()));
-        match (b.code.as_str(), decline) {
+        Some(match (b.code.as_str(), decline) {
             (_, Ok(decline_code)) => AppError::PaymentDeclined {
                 decline_code,
                 order_id: b.order_id.unwrap_or_default(),
@@ -198,9 +258,19 @@ impl AppError {
                     .limit_bytes
                     .unwrap_or(crate::voice::MAX_AUDIO_BYTES as u64),
             },
+            ("too_many_requests", _) => AppError::TooManyRequests {
+                message: b.message,
+                retry_after_secs: b.retry_after_secs.unwrap_or(60),
+            },
+            ("forbidden", _) => AppError::Forbidden(b.message),
+            ("method_not_allowed", _) => AppError::MethodNotAllowed,
             ("internal", _) => AppError::Internal,
-            _ => AppError::Transport(b.message),
-        }
+            _ => {
+                let shown = AppError::Transport(String::new()).to_string();
+                let detail = b.message.strip_prefix(&shown).unwrap_or(&b.message);
+                AppError::Transport(detail.to_owned())
+            }
+        })
     }
 }
 
@@ -219,6 +289,12 @@ impl From<PricingError> for AppError {
     }
 }
 
+impl From<TextError> for AppError {
+    fn from(err: TextError) -> Self {
+        field_error(err.field(), err.to_string())
+    }
+}
+
 impl From<CardError> for AppError {
     fn from(err: CardError) -> Self {
         field_error(err.field(), err.to_string())
@@ -229,7 +305,27 @@ impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        AppError::Transport(value.to_string())
+        match value {
+            // The caller's arguments did not decode: their fault, not a transport failure.
+            ServerFnErrorErr::Args(message) => AppError::invalid("arguments", message),
+            // On the server, the only thing decoded is the request (the JSON codec reports
+            // its arguments this way); in the browser it is our answer, so a transport fault.
+            #[cfg(feature = "ssr")]
+            ServerFnErrorErr::Deserialization(message) => AppError::invalid("arguments", message),
+            ServerFnErrorErr::MissingArg(name) => AppError::invalid(&name, "필수 항목입니다"),
+            other => AppError::Transport(other.to_string()),
+        }
+    }
+
+    // Server functions answer with the same body as the REST routes (`to_body`).
+    fn ser(&self) -> leptos::server_fn::Bytes {
+        leptos::server_fn::Bytes::from(self.to_body().to_string())
+    }
+
+    fn de(data: leptos::server_fn::Bytes) -> Self {
+        let text = String::from_utf8_lossy(&data);
+        AppError::from_body(&text)
+            .unwrap_or_else(|| AppError::Transport("서버의 응답을 읽을 수 없습니다".into()))
     }
 }
 
@@ -298,6 +394,46 @@ mod tests {
             assert_eq!(err.code(), code);
             assert_eq!(err.status().as_u16(), status, "{code}");
         }
+    }
+
+    #[test]
+    fn server_functions_write_and_read_the_rest_body() {
+        let errors = [
+            AppError::invalid("holder", "제어 문자(NUL 등)는 입력할 수 없습니다"),
+            AppError::TooManyRequests {
+                message: "잠시 후".into(),
+                retry_after_secs: 7,
+            },
+            AppError::PaymentDeclined {
+                decline_code: DeclineCode::InsufficientFunds,
+                order_id: 3,
+                order_number: "MD-1".into(),
+            },
+            AppError::Internal,
+        ];
+        for err in errors {
+            let bytes = err.ser();
+            let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+            assert_eq!(body["error"]["code"], err.code());
+            assert_eq!(AppError::de(bytes), err);
+        }
+        assert!(matches!(
+            AppError::de("<html>502</html>".into()),
+            AppError::Transport(_)
+        ));
+    }
+
+    #[test]
+    fn arguments_that_do_not_decode_are_the_callers_400() {
+        let err = AppError::from_server_fn_error(ServerFnErrorErr::Args("invalid digit".into()));
+        assert_eq!(
+            (err.status().as_u16(), err.field()),
+            (400, Some("arguments"))
+        );
+        let err = AppError::from_server_fn_error(ServerFnErrorErr::MissingArg("order_id".into()));
+        assert_eq!(err.field(), Some("order_id"));
+        let err = AppError::from_server_fn_error(ServerFnErrorErr::Request("offline".into()));
+        assert_eq!(err.code(), "transport");
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod pricing;
 pub mod services;
 #[cfg(feature = "ssr")]
 pub mod ssr;
+pub mod text;
 pub mod voice;
 
 use leptos::prelude::*;
@@ -31,6 +32,8 @@ use crate::pages::{
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    content_security_policy(&options);
     view! {
         <!DOCTYPE html>
         <html lang="ko">
@@ -47,6 +50,33 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// Scripts run only from our origin or with this page's nonce (the hydration script and the
+/// streamed resources carry it); nothing may frame the pages (the payment page included).
+#[cfg(feature = "ssr")]
+fn content_security_policy(options: &LeptosOptions) {
+    let Some(nonce) = leptos::nonce::use_nonce() else {
+        return;
+    };
+    // `cargo leptos watch` reloads the page over a WebSocket on its own port.
+    let reload = match options.env {
+        leptos::config::Env::DEV => " ws: wss:",
+        leptos::config::Env::PROD => "",
+    };
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self' 'unsafe-inline'; img-src 'self' data:; media-src 'self' blob:; \
+         connect-src 'self'{reload}; object-src 'none'; base-uri 'self'; form-action 'self'; \
+         frame-ancestors 'none'"
+    );
+    let (Some(response), Ok(value)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::HeaderValue::from_str(&policy),
+    ) else {
+        return;
+    };
+    response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
 }
 
 #[component]

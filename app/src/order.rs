@@ -8,6 +8,7 @@ use crate::pricing::{AppliedDiscount, PricingBreakdown};
 
 /// Customer tier, earned by paid orders (DESIGN §5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Tier {
     #[default]
@@ -112,25 +113,43 @@ impl From<ComponentQuantity> for i64 {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CustomizationDraft {
+    #[cfg_attr(feature = "ssr", schema(examples("steak")))]
     pub component: String,
+    #[cfg_attr(feature = "ssr", schema(value_type = i64, minimum = 0, maximum = 10))]
     pub quantity: ComponentQuantity,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CakeDraft {
+    #[cfg_attr(feature = "ssr", schema(examples("mini")))]
     pub size: String,
+    #[cfg_attr(feature = "ssr", schema(examples("fresh_cream")))]
     pub flavor: String,
     #[serde(default)]
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            max_length = 30,
+            pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$",
+            examples("Happy Birthday")
+        )
+    )]
     pub lettering: String,
 }
 
 pub const MAX_LETTERING_CHARS: usize = 30;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct LineDraft {
+    #[cfg_attr(feature = "ssr", schema(examples("valentine")))]
     pub menu: String,
+    #[cfg_attr(feature = "ssr", schema(examples("simple")))]
     pub style: String,
+    #[cfg_attr(feature = "ssr", schema(value_type = i64, minimum = 1, maximum = 10))]
     pub quantity: Quantity,
     #[serde(default)]
     pub customizations: Vec<CustomizationDraft>,
@@ -139,39 +158,88 @@ pub struct LineDraft {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SideDishDraft {
+    #[cfg_attr(feature = "ssr", schema(examples("fries")))]
     pub code: String,
+    #[cfg_attr(feature = "ssr", schema(value_type = i64, minimum = 1, maximum = 10))]
     pub quantity: Quantity,
 }
 
 /// What is being ordered, without delivery details: enough to price it.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct OrderDraft {
+    #[cfg_attr(feature = "ssr", schema(max_items = 10))]
     pub lines: Vec<LineDraft>,
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(max_items = 10))]
     pub side_dishes: Vec<SideDishDraft>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DeliveryDetails {
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            max_length = 200,
+            pattern = r"^[^\x00-\x1f\x7f-\x9f]*\S[^\x00-\x1f\x7f-\x9f]*$",
+            examples("서울특별시 강남구 테헤란로 152")
+        )
+    )]
     pub address: String,
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            max_length = 50,
+            pattern = r"^[^\x00-\x1f\x7f-\x9f]*\S[^\x00-\x1f\x7f-\x9f]*$",
+            examples("홍길동")
+        )
+    )]
     pub recipient: String,
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            max_length = 20,
+            pattern = r"^[^\x00-\x1f\x7f-\x9f]*\S[^\x00-\x1f\x7f-\x9f]*$",
+            examples("010-1234-5678")
+        )
+    )]
     pub phone: String,
     /// RFC 3339 time, or empty for as soon as possible.
     #[serde(default)]
     pub requested_at: Option<String>,
     #[serde(default)]
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            max_length = 500,
+            pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+        )
+    )]
     pub notes: Option<String>,
 }
 
 /// A complete order as the customer submits it. Prices are never part of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct OrderRequest {
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            max_length = 50,
+            pattern = r"^[^\x00-\x1f\x7f-\x9f]*\S[^\x00-\x1f\x7f-\x9f]*$",
+            examples("gangnam")
+        )
+    )]
     pub store: String,
     // The draft's fields inline rather than `#[serde(flatten)]`: flatten hides the path of a bad
     // field (`lines[0].quantity`) from the error message.
+    #[cfg_attr(feature = "ssr", schema(min_items = 1, max_items = 10))]
     pub lines: Vec<LineDraft>,
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(max_items = 10))]
     pub side_dishes: Vec<SideDishDraft>,
     pub delivery: DeliveryDetails,
     /// How the customer built the order (`orders.source`): the GUI builder unless a voice
@@ -206,6 +274,7 @@ impl OrderRequest {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum OrderSource {
     #[default]
@@ -224,6 +293,7 @@ impl OrderSource {
 
 /// A dinner line of a placed order, with the names for display.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct OrderItemView {
     pub menu: String,
@@ -241,6 +311,7 @@ pub struct OrderItemView {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct OrderSideDishView {
     pub code: String,
@@ -252,6 +323,7 @@ pub struct OrderSideDishView {
 
 /// An order as its owner sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct OrderView {
     pub id: i64,
     pub order_number: String,
@@ -273,6 +345,7 @@ pub struct OrderView {
 
 /// What `create_order` answers: the order exists, pending payment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CreatedOrder {
     pub order_id: i64,
     pub order_number: String,
@@ -281,6 +354,7 @@ pub struct CreatedOrder {
 
 /// A successful charge.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PaymentReceipt {
     pub order_id: i64,
     pub order_number: String,
@@ -300,6 +374,7 @@ impl PaymentReceipt {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CheckoutRequest {
     pub order: OrderRequest,
     pub payment: CardInput,
@@ -307,6 +382,7 @@ pub struct CheckoutRequest {
 
 /// A row of "my orders".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct OrderSummary {
     pub id: i64,

@@ -3,13 +3,33 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::text::{TextError, TextRule};
+
 /// The card form exactly as the customer typed it.
 #[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CardInput {
+    #[cfg_attr(
+        feature = "ssr",
+        schema(pattern = r"^[0-9]{12,19}$", examples("4242424242424242"))
+    )]
     pub number: String,
     /// `MM/YY`.
+    #[cfg_attr(
+        feature = "ssr",
+        schema(pattern = r"^(0[1-9]|1[0-2])/[0-9]{2}$", examples("12/30"))
+    )]
     pub expiry: String,
+    #[cfg_attr(feature = "ssr", schema(pattern = r"^[0-9]{3,4}$", examples("123")))]
     pub cvv: String,
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            max_length = 100,
+            pattern = r"^[^\x00-\x1f\x7f-\x9f]*\S[^\x00-\x1f\x7f-\x9f]*$",
+            examples("홍길동")
+        )
+    )]
     pub holder: String,
 }
 
@@ -32,6 +52,8 @@ pub enum CardError {
     Cvv,
     #[error("holder: 카드 소유자 이름을 입력해 주세요")]
     Holder,
+    #[error("{0}")]
+    Text(#[from] TextError),
 }
 
 impl CardError {
@@ -41,6 +63,7 @@ impl CardError {
             CardError::Expiry => "expiry",
             CardError::Cvv => "cvv",
             CardError::Holder => "holder",
+            CardError::Text(err) => err.field(),
         }
     }
 }
@@ -108,6 +131,8 @@ pub struct ValidCard {
     pub holder: String,
 }
 
+const HOLDER: TextRule = TextRule::line("holder", 100);
+
 /// Validates the form against today's year and month (`today` = (year, month)).
 pub fn validate_card(input: &CardInput, today: (i32, u32)) -> Result<ValidCard, CardError> {
     let number = CardNumber::parse(&input.number)?;
@@ -126,14 +151,11 @@ pub fn validate_card(input: &CardInput, today: (i32, u32)) -> Result<ValidCard, 
     if !(3..=4).contains(&cvv.len()) || !cvv.bytes().all(|b| b.is_ascii_digit()) {
         return Err(CardError::Cvv);
     }
-    let holder = input.holder.trim();
-    if holder.is_empty() || holder.chars().count() > 100 {
-        return Err(CardError::Holder);
-    }
-    Ok(ValidCard {
-        number,
-        holder: holder.to_owned(),
-    })
+    let holder = HOLDER.check(&input.holder).map_err(|err| match err {
+        TextError::ControlCharacter { .. } => CardError::Text(err),
+        _ => CardError::Holder,
+    })?;
+    Ok(ValidCard { number, holder })
 }
 
 /// What the mock processor answers for a valid card.

@@ -22,6 +22,7 @@ pub struct ActiveEvent {
 
 /// One priced dinner line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PricedLine {
     pub menu: String,
     pub style: String,
@@ -41,6 +42,7 @@ pub struct PricedLine {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AppliedEvent {
     pub id: i64,
     pub title_ko: String,
@@ -49,6 +51,7 @@ pub struct AppliedEvent {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PricedSideDish {
     pub code: String,
     pub quantity: i64,
@@ -59,6 +62,7 @@ pub struct PricedSideDish {
 
 /// The whole breakdown, stored with the order (`applied_discounts`) and shown to the customer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PricingBreakdown {
     pub tier: Tier,
     pub tier_percent: i64,
@@ -254,6 +258,7 @@ pub fn price_order(
 
 /// One line of the discount breakdown the customer sees, stored with the order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AppliedDiscount {
     pub label_ko: String,
     pub label_en: String,

@@ -14,6 +14,7 @@ pub struct AppContext {
     pub redis: RedisHandle,
     /// The AI worker queues (voice ordering).
     pub ai: crate::services::ai::AiClient,
+    pub limits: crate::services::limits::Limits,
 }
 
 /// The server's context, from inside a server function or a page being rendered. An error, not
@@ -23,6 +24,14 @@ pub fn app_context() -> Result<AppContext, crate::error::AppError> {
         tracing::error!("AppContext is not provided on this route");
         crate::error::AppError::Internal
     })
+}
+
+/// The address of the client whose request is being served, as the server recorded it.
+pub fn client_addr() -> Option<crate::services::limits::ClientAddr> {
+    leptos::prelude::use_context::<http::request::Parts>()?
+        .extensions
+        .get::<crate::services::limits::ClientAddr>()
+        .copied()
 }
 
 /// One Redis connection for the whole process, made on first use so the server can start (and

@@ -27,9 +27,11 @@ pub const LANGUAGES: [&str; 2] = ["ko", "en"];
 
 /// What `POST /api/voice/stt` answers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SttResponse {
     pub transcript: String,
     /// `ko` or `en`: the language given, or the one the recogniser detected.
+    #[cfg_attr(feature = "ssr", schema(examples("ko")))]
     pub language: String,
     /// Length of the decoded audio.
     pub audio_ms: u64,
@@ -37,34 +39,77 @@ pub struct SttResponse {
 
 /// What `POST /api/voice/analyze` takes: one utterance of a voice session.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct VoiceAnalyzeRequest {
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            max_length = 500,
+            pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*\S[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$",
+            examples("발렌타인 디너 심플로 두 개 주세요")
+        )
+    )]
     pub transcript: String,
     /// The session of earlier utterances ("하나 더", "디럭스로 바꿔줘" edit its order); `None`
     /// starts a new one. Use the `session_id` of the previous answer.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(pattern = r"^[A-Za-z0-9-]{0,64}$"))]
     pub session_id: Option<String>,
     /// `ko` or `en`; `None` lets the model follow the transcript.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(pattern = r"^(ko|en)$"))]
     pub language: Option<String>,
     /// The order as the customer left it on the page, hand edits included. When given it
     /// replaces the session's order before this utterance is understood, so "make it three"
     /// after picking 디럭스 by hand keeps 디럭스. Checked against the live menu like the AI's
     /// answers; it carries no price.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(schema_with = schema_refs::order_state_or_null))]
     pub order_state: Option<OrderState>,
 }
 
 /// The AI's proposal: what it understood and, once the order is complete, the same draft and
 /// price the GUI builder shows (priced on the server, never by the client).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct VoiceAnalysisResponse {
     pub session_id: String,
     pub transcript: String,
+    #[cfg_attr(feature = "ssr", schema(schema_with = schema_refs::voice_analysis))]
     pub analysis: VoiceAnalysis,
     /// The order so far as the builder's draft, when it names a dinner, a style and a quantity.
     pub order_draft: Option<OrderDraft>,
     /// The draft priced for this customer (tier, events), when there is a draft.
+    #[cfg_attr(feature = "ssr", schema(schema_with = schema_refs::quote_or_null))]
     pub quote: Option<Quote>,
+}
+
+/// OpenAPI schemas of the fields whose types come from other crates (`ai_protocol`) or have no
+/// schema of their own (`Quote`): references to the components the server's API description
+/// (`server::api::openapi`) defines for them.
+#[cfg(feature = "ssr")]
+mod schema_refs {
+    use utoipa::openapi::schema::{OneOfBuilder, Type};
+    use utoipa::openapi::{ObjectBuilder, Ref, RefOr, Schema};
+
+    fn or_null(name: &str) -> RefOr<Schema> {
+        OneOfBuilder::new()
+            .item(ObjectBuilder::new().schema_type(Type::Null))
+            .item(Ref::from_schema_name(name))
+            .into()
+    }
+
+    pub fn order_state_or_null() -> RefOr<Schema> {
+        or_null("OrderState")
+    }
+
+    pub fn voice_analysis() -> Ref {
+        Ref::from_schema_name("VoiceAnalysis")
+    }
+
+    pub fn quote_or_null() -> RefOr<Schema> {
+        or_null("Quote")
+    }
 }
 
 /// An audio container the worker decodes, recognised from the bytes themselves.
@@ -132,16 +177,9 @@ pub struct ValidAnalyzeRequest {
 
 impl VoiceAnalyzeRequest {
     pub fn validate(&self) -> Result<ValidAnalyzeRequest, AppError> {
-        let transcript = self.transcript.trim();
-        if transcript.is_empty() {
-            return Err(AppError::invalid("transcript", "필수 항목입니다"));
-        }
-        if transcript.chars().count() > MAX_TRANSCRIPT_CHARS {
-            return Err(AppError::invalid(
-                "transcript",
-                format!("{MAX_TRANSCRIPT_CHARS}자 이하로 입력해 주세요"),
-            ));
-        }
+        let transcript = crate::text::TextRule::line("transcript", MAX_TRANSCRIPT_CHARS)
+            .multiline()
+            .check(&self.transcript)?;
         let session_id = self
             .session_id
             .as_deref()
@@ -156,7 +194,7 @@ impl VoiceAnalyzeRequest {
             }
         }
         Ok(ValidAnalyzeRequest {
-            transcript: transcript.to_owned(),
+            transcript,
             session_id: session_id.map(str::to_owned),
             language: parse_language(self.language.as_deref())?,
             order_state: self.order_state.clone(),
@@ -275,7 +313,11 @@ pub async fn analyze_voice(req: VoiceAnalyzeRequest) -> Result<VoiceAnalysisResp
             use crate::services::VoiceService;
             let ctx = crate::ssr::app_context()?;
             let customer = crate::account::ssr::current_customer().await?;
-            VoiceService::analyze(&ctx, customer.map(|c| c.id), &req).await
+            let caller = crate::services::limits::VoiceCaller {
+                customer_id: customer.map(|c| c.id),
+                client: crate::ssr::client_addr(),
+            };
+            VoiceService::analyze(&ctx, caller, &req).await
         }
         .await,
     )
@@ -306,8 +348,14 @@ pub async fn transcribe_voice(
                 .decode(audio_b64.trim())
                 .map_err(|_| AppError::invalid("audio_b64", "base64 형식이 아닙니다"))?;
             let ctx = crate::ssr::app_context()?;
+            let customer = crate::account::ssr::current_customer().await?;
+            let caller = crate::services::limits::VoiceCaller {
+                customer_id: customer.map(|c| c.id),
+                client: crate::ssr::client_addr(),
+            };
             VoiceService::transcribe(
-                &ctx.ai,
+                &ctx,
+                caller,
                 &audio,
                 filename.as_deref(),
                 mime_type.as_deref(),

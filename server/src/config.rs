@@ -4,6 +4,8 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use app::services::limits::LimitConfig;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("environment variable {name} is invalid: {message}")]
@@ -27,6 +29,10 @@ pub struct Config {
     pub ai_stt_queue: String,
     /// The Redis list order-understanding jobs are pushed onto (the worker's `--llm-queue`).
     pub ai_llm_queue: String,
+    /// Log-in, voice and pending-order limits.
+    pub limits: LimitConfig,
+    /// Served behind TLS: adds HSTS and marks cookies `Secure` (`TLS_ENABLED=true`).
+    pub tls: bool,
 }
 
 // Debug hides credentials that URLs may carry.
@@ -39,6 +45,8 @@ impl std::fmt::Debug for Config {
             .field("ai_timeout", &self.ai_timeout)
             .field("ai_stt_queue", &self.ai_stt_queue)
             .field("ai_llm_queue", &self.ai_llm_queue)
+            .field("limits", &self.limits)
+            .field("tls", &self.tls)
             .finish_non_exhaustive()
     }
 }
@@ -96,8 +104,48 @@ impl Config {
             ai_timeout: Duration::from_secs(ai_timeout_secs),
             ai_stt_queue: queue_name(&get, "AI_STT_QUEUE", ai_protocol::STT_QUEUE)?,
             ai_llm_queue: queue_name(&get, "AI_LLM_QUEUE", ai_protocol::LLM_QUEUE)?,
+            limits: limits(&get)?,
+            tls: get("TLS_ENABLED")
+                .map(|v| parse("TLS_ENABLED", &v))
+                .transpose()?
+                .unwrap_or(false),
         })
     }
+}
+
+/// The abuse limits, each overridable by its own variable.
+fn limits(get: &impl Fn(&str) -> Option<String>) -> Result<LimitConfig, ConfigError> {
+    fn or<T: std::str::FromStr>(
+        get: &impl Fn(&str) -> Option<String>,
+        name: &'static str,
+        default: T,
+    ) -> Result<T, ConfigError>
+    where
+        T::Err: std::fmt::Display,
+    {
+        get(name).map_or(Ok(default), |v| parse(name, &v))
+    }
+    let d = LimitConfig::default();
+    Ok(LimitConfig {
+        prefix: or(get, "LIMIT_KEY_PREFIX", d.prefix)?,
+        login_failures_per_account: or(
+            get,
+            "LOGIN_MAX_FAILURES_PER_ACCOUNT",
+            d.login_failures_per_account,
+        )?,
+        login_failures_per_client: or(
+            get,
+            "LOGIN_MAX_FAILURES_PER_CLIENT",
+            d.login_failures_per_client,
+        )?,
+        login_window: d.login_window,
+        voice_in_flight_per_customer: or(
+            get,
+            "VOICE_MAX_IN_FLIGHT_PER_CUSTOMER",
+            d.voice_in_flight_per_customer,
+        )?,
+        voice_queue_depth: or(get, "VOICE_MAX_QUEUE_DEPTH", d.voice_queue_depth)?,
+    })
 }
 
 /// A queue name from the environment, or the protocol's default.

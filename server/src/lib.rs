@@ -5,6 +5,7 @@ pub mod api;
 pub mod config;
 pub mod health;
 pub mod jobs;
+pub mod middleware;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -4,6 +4,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::get;
 use axum::Router;
 use leptos::prelude::*;
@@ -16,11 +17,13 @@ use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use app::services::ai::{AiClient, AiConfig};
+use app::services::limits::Limits;
 use app::ssr::{RedisHandle, RedisHandleError};
 use app::{shell, App};
 
 use crate::config::Config;
 use crate::health::healthz;
+use crate::middleware;
 use crate::state::AppState;
 
 #[derive(Debug, thiserror::Error)]
@@ -92,11 +95,14 @@ impl Application {
                 llm_queue: config.ai_llm_queue.clone(),
             },
         );
+        let limits = Limits::new(redis.clone(), config.limits.clone());
         let state = AppState {
             leptos_options,
             pool: pool.clone(),
             redis,
             ai,
+            limits,
+            tls: config.tls,
         };
         let router = router(state);
         let listener = TcpListener::bind(config.listen_addr)
@@ -134,7 +140,10 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let served = axum::serve(self.listener, self.router)
+        let router = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let served = axum::serve(self.listener, router)
             .with_graceful_shutdown(shutdown)
             .await;
         for job in self.background {
@@ -167,13 +176,15 @@ pub fn router(state: AppState) -> Router {
             AppState,
             _,
         >(move || provide_context(context.clone()), shell))
-        .layer(axum::middleware::from_fn_with_state(
+        .layer(from_fn_with_state(state.clone(), dinner_not_found))
+        .layer(from_fn(middleware::api_body))
+        .layer(from_fn(middleware::same_origin))
+        .layer(from_fn(middleware::api_errors))
+        .layer(from_fn_with_state(
             state.clone(),
-            dinner_not_found,
+            middleware::security_headers,
         ))
-        .layer(axum::middleware::from_fn(
-            crate::api::voice::limit_server_fn_upload,
-        ))
+        .layer(from_fn(middleware::client_addr))
         .layer(CompressionLayer::new())
         .layer(
             // One INFO line per request (method, path, status, latency); bodies are never logged.

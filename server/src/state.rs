@@ -1,6 +1,7 @@
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 
+use app::services::limits::Limits;
 use app::services::AiClient;
 use app::ssr::{AppContext, RedisHandle};
 use sqlx::PgPool;
@@ -12,6 +13,9 @@ pub struct AppState {
     pub pool: PgPool,
     pub redis: RedisHandle,
     pub ai: AiClient,
+    pub limits: Limits,
+    /// Served behind TLS (HSTS, `Secure` cookies).
+    pub tls: bool,
 }
 
 impl AppState {
@@ -21,6 +25,7 @@ impl AppState {
             pool: self.pool.clone(),
             redis: self.redis.clone(),
             ai: self.ai.clone(),
+            limits: self.limits.clone(),
         }
     }
 }

@@ -169,6 +169,25 @@ impl AiClient {
         &self.config
     }
 
+    /// Jobs waiting on the speech (`stt`) or understanding queue; 0 if Redis cannot say (the
+    /// push itself then reports the outage).
+    pub async fn queue_depth(&self, stt: bool) -> i64 {
+        let queue = if stt {
+            &self.config.stt_queue
+        } else {
+            &self.config.llm_queue
+        };
+        let Ok(mut conn) = self.redis.connection().await else {
+            return 0;
+        };
+        let len = redis::cmd("LLEN").arg(queue).to_owned();
+        tokio::time::timeout(self.redis.timeout(), len.query_async::<i64>(&mut conn))
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .unwrap_or(0)
+    }
+
     fn deadline_ms(&self) -> u64 {
         let timeout = u64::try_from(self.config.timeout.as_millis()).unwrap_or(u64::MAX);
         now_ms().saturating_add(timeout)

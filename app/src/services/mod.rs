@@ -4,6 +4,7 @@
 pub mod ai;
 pub mod auth;
 pub mod discount;
+pub mod limits;
 pub mod orders;
 pub mod payments;
 pub mod voice;
@@ -20,6 +21,7 @@ use sqlx::PgPool;
 
 use crate::error::AppError;
 use crate::order::{CheckoutRequest, PaymentReceipt};
+use crate::payment::ValidCard;
 
 /// The GUI checkout, as the seed draws it: create the order (stock reserved, pending), then
 /// charge it. A decline keeps the order pending so the customer can pay again (2a).
@@ -35,7 +37,7 @@ pub async fn checkout(
 ) -> Result<PaymentReceipt, AppError> {
     // Reject a malformed card before anything is created or reserved.
     let today = chrono::Utc::now();
-    crate::payment::validate_card(
+    let card = crate::payment::validate_card(
         &req.payment,
         (
             chrono::Datelike::year(&today),
@@ -43,7 +45,7 @@ pub async fn checkout(
         ),
     )?;
     let Some(key) = idempotency_key else {
-        return create_and_pay(pool, customer_id, req).await;
+        return create_and_pay(pool, customer_id, req, &card).await;
     };
     if key.is_empty() || key.len() > 200 {
         return Err(AppError::invalid("Idempotency-Key", "1–200자여야 합니다"));
@@ -84,7 +86,7 @@ pub async fn checkout(
         };
     }
 
-    let outcome = create_and_pay(pool, customer_id, req).await;
+    let outcome = create_and_pay(pool, customer_id, req, &card).await;
     // Only answers that must not be repeated are kept: an order was created. Anything else
     // (no stock, bad input, our own failure) frees the key so the customer can simply retry.
     let keep = matches!(outcome, Ok(_) | Err(AppError::PaymentDeclined { .. }));
@@ -117,9 +119,15 @@ async fn create_and_pay(
     pool: &PgPool,
     customer_id: i64,
     req: &CheckoutRequest,
+    card: &ValidCard,
 ) -> Result<PaymentReceipt, AppError> {
-    let created = OrderService::create_order(pool, customer_id, &req.order).await?;
-    // The order is new and locked by nobody else: it needs no key of its own.
-    PaymentService::process_mock_payment(pool, customer_id, created.order_id, &req.payment, None)
-        .await
+    // One transaction: whatever fails after the order is written (our own failure included)
+    // leaves no order and no reservation behind. A decline is an answer, kept: 2a.
+    let menu = crate::menu::ssr::load_menu(pool).await?;
+    let mut tx = pool.begin().await?;
+    let created = OrderService::create_order_in(&mut tx, &menu, customer_id, &req.order).await?;
+    let outcome =
+        PaymentService::pay_in(&mut tx, customer_id, created.order_id, card, None).await?;
+    tx.commit().await?;
+    outcome
 }

@@ -15,11 +15,14 @@ use crate::order::{
 };
 use crate::pricing::{AppliedDiscount, PricingBreakdown};
 use crate::services::DiscountService;
+use crate::text::TextRule;
 
 pub struct OrderService;
 
 /// Most dinner lines or side-dish lines one order may have.
 const MAX_LINES: usize = 10;
+/// Unpaid orders one customer may hold at once: each reserves stock until paid or expired.
+pub const MAX_PENDING_ORDERS: i64 = 5;
 /// Kitchen and delivery time when the customer asks for "as soon as possible".
 pub const DEFAULT_DELIVERY_MINUTES: i64 = 45;
 
@@ -32,19 +35,16 @@ struct ValidDelivery {
     notes: Option<String>,
 }
 
-fn text_field(field: &str, value: &str, max: usize, required: bool) -> Result<String, AppError> {
-    let v = value.trim();
-    if required && v.is_empty() {
-        return Err(AppError::invalid(field, "필수 항목입니다"));
-    }
-    if v.chars().count() > max {
-        return Err(AppError::invalid(
-            field,
-            format!("{max}자 이하로 입력해 주세요"),
-        ));
-    }
-    Ok(v.to_owned())
-}
+const ADDRESS: TextRule = TextRule::line("address", 200);
+const RECIPIENT: TextRule = TextRule::line("recipient", 50);
+const PHONE: TextRule = TextRule::line("phone", 20);
+const NOTES: TextRule = TextRule::line("notes", 500).optional().multiline();
+const STORE: TextRule = TextRule::line("store", 50);
+const LETTERING: TextRule = TextRule::line("cake", MAX_LETTERING_CHARS)
+    .optional()
+    .multiline();
+/// How far ahead a delivery may be booked.
+const MAX_DAYS_AHEAD: i64 = 14;
 
 /// Accepts RFC 3339, or the `YYYY-MM-DDTHH:MM` of an `<input type=datetime-local>` in Korea's time.
 fn parse_requested_at(raw: &str) -> Result<DateTime<Utc>, AppError> {
@@ -70,14 +70,20 @@ fn validate_delivery(d: &DeliveryDetails) -> Result<ValidDelivery, AppError> {
                     "지난 시간은 선택할 수 없습니다",
                 ));
             }
+            if t > Utc::now() + chrono::Duration::days(MAX_DAYS_AHEAD) {
+                return Err(AppError::invalid(
+                    "requested_at",
+                    format!("{MAX_DAYS_AHEAD}일 이내로 선택해 주세요"),
+                ));
+            }
             Some(t)
         }
     };
-    let notes = text_field("notes", d.notes.as_deref().unwrap_or(""), 500, false)?;
+    let notes = NOTES.check(d.notes.as_deref().unwrap_or(""))?;
     Ok(ValidDelivery {
-        address: text_field("address", &d.address, 200, true)?,
-        recipient: text_field("recipient", &d.recipient, 50, true)?,
-        phone: text_field("phone", &d.phone, 20, true)?,
+        address: ADDRESS.check(&d.address)?,
+        recipient: RECIPIENT.check(&d.recipient)?,
+        phone: PHONE.check(&d.phone)?,
         requested_at,
         notes: (!notes.is_empty()).then_some(notes),
     })
@@ -85,6 +91,7 @@ fn validate_delivery(d: &DeliveryDetails) -> Result<ValidDelivery, AppError> {
 
 /// Shape checks the pricing function does not make.
 fn validate_shape(req: &OrderRequest) -> Result<(), AppError> {
+    STORE.check(&req.store)?;
     if req.lines.is_empty() {
         return Err(AppError::invalid("lines", "디너를 하나 이상 선택해 주세요"));
     }
@@ -107,12 +114,7 @@ fn validate_shape(req: &OrderRequest) -> Result<(), AppError> {
             ));
         }
         if let Some(cake) = &line.cake {
-            if cake.lettering.chars().count() > MAX_LETTERING_CHARS {
-                return Err(AppError::invalid(
-                    "cake",
-                    "케이크 문구는 30자 이하로 입력해 주세요",
-                ));
-            }
+            LETTERING.check(&cake.lettering)?;
         }
     }
     let mut seen = std::collections::HashSet::new();
@@ -199,11 +201,24 @@ impl OrderService {
         customer_id: i64,
         req: &OrderRequest,
     ) -> Result<CreatedOrder, AppError> {
+        // The menu is read before the transaction: one connection per order, never two.
+        let menu = load_menu(pool).await?;
+        let mut tx = pool.begin().await?;
+        let created = Self::create_order_in(&mut tx, &menu, customer_id, req).await?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    /// `create_order` inside the caller's transaction: checkout pays in the same one.
+    pub(crate) async fn create_order_in(
+        tx: &mut PgConnection,
+        menu: &Menu,
+        customer_id: i64,
+        req: &OrderRequest,
+    ) -> Result<CreatedOrder, AppError> {
         validate_shape(req)?;
         let delivery = validate_delivery(&req.delivery)?;
-        let menu = load_menu(pool).await?;
-
-        let mut tx = pool.begin().await?;
+        Self::check_pending_cap(tx, customer_id).await?;
         let store_id: i64 = sqlx::query_scalar("SELECT id FROM stores WHERE code = $1 AND active")
             .bind(&req.store)
             .fetch_optional(&mut *tx)
@@ -212,14 +227,14 @@ impl OrderService {
                 AppError::invalid("store", format!("알 수 없는 매장입니다: '{}'", req.store))
             })?;
         let pricing = DiscountService::calculate_order_pricing(
-            &mut tx,
+            &mut *tx,
             Some(customer_id),
-            &menu,
+            menu,
             &req.draft(),
         )
         .await?;
-        let ids = load_ids(&mut tx).await?;
-        let applied = serde_json::to_value(pricing.applied_discounts(&menu))
+        let ids = load_ids(&mut *tx).await?;
+        let applied = serde_json::to_value(pricing.applied_discounts(menu))
             .map_err(|_| AppError::Internal)?;
 
         let (order_id, order_number): (i64, String) = sqlx::query_as(
@@ -335,7 +350,6 @@ impl OrderService {
             .await?
             .rows_affected();
             if reserved == 0 {
-                tx.rollback().await?;
                 tracing::info!(
                     store_id,
                     ingredient_id,
@@ -355,13 +369,35 @@ impl OrderService {
             .execute(&mut *tx)
             .await?;
         }
-        tx.commit().await?;
         tracing::info!(order_id, %order_number, final_price = pricing.final_price.won(), "order created");
         Ok(CreatedOrder {
             order_id,
             order_number,
             pricing,
         })
+    }
+
+    /// 409 when the customer already holds `MAX_PENDING_ORDERS` unpaid orders. The customer's
+    /// row lock makes one customer's concurrent orders count one another.
+    async fn check_pending_cap(tx: &mut PgConnection, customer_id: i64) -> Result<(), AppError> {
+        sqlx::query("SELECT id FROM customers WHERE id = $1 FOR UPDATE")
+            .bind(customer_id)
+            .execute(&mut *tx)
+            .await?;
+        let pending: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM orders WHERE customer_id = $1 \
+             AND payment_status IN ('pending', 'failed') AND order_status <> 'cancelled'",
+        )
+        .bind(customer_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        if pending >= MAX_PENDING_ORDERS {
+            return Err(AppError::Conflict(format!(
+                "결제하지 않은 주문이 {pending}건 있습니다. 한 번에 {MAX_PENDING_ORDERS}건까지 \
+                 둘 수 있으니, 먼저 결제하시거나 15분 뒤 자동 취소된 후 다시 주문해 주세요."
+            )));
+        }
+        Ok(())
     }
 
     /// Prices a draft without storing anything (the builder's live price).

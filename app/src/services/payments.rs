@@ -1,12 +1,12 @@
 //! PaymentService: charges an order through the mock processor (DESIGN §6), at most once.
 
 use chrono::{DateTime, Datelike, Utc};
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 
 use crate::error::AppError;
 use crate::money::Money;
 use crate::order::{PaymentReceipt, Tier};
-use crate::payment::{mock_decision, validate_card, CardInput, MockDecision};
+use crate::payment::{mock_decision, validate_card, CardInput, MockDecision, ValidCard};
 use crate::services::orders::DEFAULT_DELIVERY_MINUTES;
 
 pub struct PaymentService;
@@ -46,8 +46,22 @@ impl PaymentService {
         }
         let now = Utc::now();
         let card = validate_card(card, (now.year(), now.month()))?;
-
         let mut tx = pool.begin().await?;
+        let outcome = Self::pay_in(&mut tx, customer_id, order_id, &card, idempotency_key).await?;
+        tx.commit().await?;
+        outcome
+    }
+
+    /// The payment inside the caller's transaction (checkout creates the order in the same
+    /// one, so a failure anywhere leaves neither). The outer `Result` is for our failures,
+    /// which roll the transaction back; the inner one is the answer to keep.
+    pub(crate) async fn pay_in(
+        tx: &mut PgConnection,
+        customer_id: i64,
+        order_id: i64,
+        card: &ValidCard,
+        idempotency_key: Option<&str>,
+    ) -> Result<PaymentOutcome, AppError> {
         // Every payment of one order queues on this row lock, so the checks below see the
         // result of the previous attempt.
         let order: LockedOrder = sqlx::query_as(
@@ -71,25 +85,25 @@ impl PaymentService {
             .await?;
             if let Some((request, body)) = stored {
                 if request != order_id.to_string() {
-                    return Err(AppError::IdempotencyKeyReused);
+                    return Ok(Err(AppError::IdempotencyKeyReused));
                 }
                 if let Some(outcome) =
                     body.and_then(|b| serde_json::from_value::<PaymentOutcome>(b).ok())
                 {
                     tracing::info!("idempotent replay");
-                    return outcome;
+                    return Ok(outcome);
                 }
             }
         }
 
         let outcome = if order.payment_status == "paid" {
-            Self::existing_receipt(&mut tx, order_id, &order.order_number).await?
+            Self::existing_receipt(&mut *tx, order_id, &order.order_number).await?
         } else if order.order_status == "cancelled" {
             Err(AppError::Conflict(
                 "결제 시간이 지나 주문이 취소되었습니다. 다시 주문해 주세요.".into(),
             ))
         } else {
-            Self::charge(&mut tx, customer_id, order_id, &order, &card).await?
+            Self::charge(&mut *tx, customer_id, order_id, &order, card).await?
         };
 
         if let Some(key) = idempotency_key {
@@ -110,8 +124,7 @@ impl PaymentService {
             .execute(&mut *tx)
             .await?;
         }
-        tx.commit().await?;
-        outcome
+        Ok(outcome)
     }
 
     /// Charges the card once and records the attempt. A decline is a recorded outcome, not a
@@ -121,7 +134,7 @@ impl PaymentService {
         customer_id: i64,
         order_id: i64,
         order: &LockedOrder,
-        card: &crate::payment::ValidCard,
+        card: &ValidCard,
     ) -> Result<PaymentOutcome, AppError> {
         let masked = card.number.masked();
         match mock_decision(&card.number) {

@@ -11,6 +11,7 @@ use crate::checkout::Quote;
 use crate::error::AppError;
 use crate::menu::ssr::load_menu;
 use crate::services::ai::{AiClient, LlmRequest};
+use crate::services::limits::VoiceCaller;
 use crate::services::DiscountService;
 use crate::ssr::{AppContext, RedisHandle};
 use crate::voice::{
@@ -131,7 +132,8 @@ impl VoiceService {
     /// Checks the upload (size, container), queues it and waits for the transcript.
     /// 4a (no speech) → 422, undecodable → 415, no answer in time → 504.
     pub async fn transcribe(
-        ai: &AiClient,
+        ctx: &AppContext,
+        caller: VoiceCaller,
         audio: &[u8],
         filename: Option<&str>,
         mime_type: Option<&str>,
@@ -157,6 +159,11 @@ impl VoiceService {
             .filter(|m| m.len() <= 100 && (m.starts_with("audio/") || m.starts_with("video/")))
             .unwrap_or(format.mime_type());
 
+        let ai = &ctx.ai;
+        let _permit = ctx
+            .limits
+            .voice_permit(caller, ai.queue_depth(true).await)
+            .await?;
         let started = Instant::now();
         let pending = ai
             .send_stt_request(audio, filename, Some(mime_type), language.as_deref())
@@ -192,10 +199,15 @@ impl VoiceService {
     /// not fit the live menu is our failure (500) and is never priced.
     pub async fn analyze(
         ctx: &AppContext,
-        customer_id: Option<i64>,
+        caller: VoiceCaller,
         req: &VoiceAnalyzeRequest,
     ) -> Result<VoiceAnalysisResponse, AppError> {
         let req = req.validate()?;
+        let customer_id = caller.customer_id;
+        let _permit = ctx
+            .limits
+            .voice_permit(caller, ctx.ai.queue_depth(false).await)
+            .await?;
         let started = Instant::now();
 
         let existing = match &req.session_id {

@@ -1,9 +1,9 @@
 //! `AppError` → HTTP, in one place: status from the error, body `{"error": {...}}`.
 
-use axum::http::StatusCode;
+use axum::http::header::RETRY_AFTER;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
 
 use app::error::AppError;
 
@@ -22,35 +22,16 @@ impl IntoResponse for ApiError {
         let err = self.0;
         let status = StatusCode::from_u16(err.status().as_u16())
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let mut body = json!({ "code": err.code(), "message": err.to_string() });
-        if let Some(field) = err.field() {
-            body["field"] = json!(field);
+        let mut response = (status, Json(err.to_body())).into_response();
+        if let AppError::TooManyRequests {
+            retry_after_secs, ..
+        } = err
+        {
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(retry_after_secs));
         }
-        match &err {
-            AppError::InvalidInput { field, message } => {
-                body["message"] = json!(format!("{field}: {message}"));
-            }
-            AppError::PaymentDeclined {
-                order_id,
-                order_number,
-                ..
-            } => {
-                body["order_id"] = json!(order_id);
-                body["order_number"] = json!(order_number);
-            }
-            AppError::OrderNotUnderstood {
-                session_id,
-                question,
-            } => {
-                body["session_id"] = json!(session_id);
-                body["question"] = json!(question);
-            }
-            AppError::PayloadTooLarge { limit_bytes, .. } => {
-                body["limit_bytes"] = json!(limit_bytes);
-            }
-            _ => {}
-        }
-        (status, Json(json!({ "error": body }))).into_response()
+        response
     }
 }
 
@@ -99,7 +80,14 @@ mod tests {
                 field: "audio".into(),
                 limit_bytes: 10 * 1024 * 1024,
             },
+            AppError::TooManyRequests {
+                message: "잠시 후 다시 시도해 주세요.".into(),
+                retry_after_secs: 42,
+            },
+            AppError::Forbidden("다른 사이트에서 보낸 요청은 받지 않습니다.".into()),
+            AppError::MethodNotAllowed,
             AppError::Internal,
+            AppError::Transport("boom".into()),
         ];
         for err in errors {
             let response = ApiError(err.clone()).into_response();

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod checkout;
 pub mod error;
 pub mod extract;
+pub mod openapi;
 pub mod orders;
 pub mod voice;
 
@@ -17,4 +18,5 @@ pub fn router() -> Router<AppState> {
         .merge(checkout::CheckoutRouter::router())
         .merge(orders::OrderRouter::router())
         .merge(voice::VoiceRouter::router())
+        .merge(openapi::router())
 }

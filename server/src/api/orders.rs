@@ -24,6 +24,25 @@ impl OrderRouter {
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/orders",
+    operation_id = "create_order",
+    tag = "orders",
+    summary = "Create an order, pending payment",
+    description = "Prices the order on the server (tier and event discounts) and reserves its ingredients.",
+    security(("session_cookie" = [])),
+    request_body = OrderRequest,
+    responses(
+        (status = 201, description = "Created: the order and its price.", body = CreatedOrder),
+        (status = 400, description = "A field is invalid (named in `error.field`), or the body is not JSON (`application/json`); unknown dinners, styles, components and side dishes are invalid too.", body = super::openapi::ErrorEnvelope),
+        (status = 401, description = "Not signed in, or the session expired.", body = super::openapi::ErrorEnvelope),
+        (status = 403, description = "A state-changing request from another site (CSRF).", body = super::openapi::ErrorEnvelope),
+        (status = 409, description = "Out of stock (`out_of_stock`), or too many unpaid orders (`conflict`).", body = super::openapi::ErrorEnvelope),
+        (status = 413, description = "The body is over 1 MiB.", body = super::openapi::ErrorEnvelope),
+        (status = 415, description = "A `text/*` body.", body = super::openapi::ErrorEnvelope),
+    ),
+)]
 async fn create(
     State(state): State<AppState>,
     AuthCustomer(customer): AuthCustomer,
@@ -34,6 +53,18 @@ async fn create(
     Ok((StatusCode::CREATED, Json(created)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/orders",
+    operation_id = "list_orders",
+    tag = "orders",
+    summary = "My orders, newest first (at most 100)",
+    security(("session_cookie" = [])),
+    responses(
+        (status = 200, description = "The signed-in customer's orders.", body = Vec<OrderSummary>),
+        (status = 401, description = "Not signed in, or the session expired.", body = super::openapi::ErrorEnvelope),
+    ),
+)]
 async fn list(
     State(state): State<AppState>,
     AuthCustomer(customer): AuthCustomer,
@@ -43,6 +74,23 @@ async fn list(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/orders/{id}",
+    operation_id = "get_order",
+    tag = "orders",
+    summary = "One of my orders",
+    security(("session_cookie" = [])),
+    params(
+        ("id" = i64, Path, minimum = 1, description = "The order's id."),
+    ),
+    responses(
+        (status = 200, description = "The order.", body = OrderView),
+        (status = 400, description = "The id is not a number.", body = super::openapi::ErrorEnvelope),
+        (status = 401, description = "Not signed in, or the session expired.", body = super::openapi::ErrorEnvelope),
+        (status = 404, description = "No such order of the signed-in customer.", body = super::openapi::ErrorEnvelope),
+    ),
+)]
 async fn show(
     State(state): State<AppState>,
     AuthCustomer(customer): AuthCustomer,
@@ -53,6 +101,33 @@ async fn show(
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/orders/{id}/pay",
+    operation_id = "pay_order",
+    tag = "orders",
+    summary = "Pay a pending order (mock card processor)",
+    security(("session_cookie" = [])),
+    params(
+        ("id" = i64, Path, minimum = 1, description = "The order's id."),
+        ("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 200,
+            pattern = r"^[!-~]([ -~]*[!-~])?$",
+            description = "Makes a retry safe: the same key with the same body answers the first result again."),
+    ),
+    request_body = CardInput,
+    responses(
+        (status = 200, description = "Paid: the receipt.", body = PaymentReceipt),
+        (status = 400, description = "A field is invalid (named in `error.field`), or the body is not JSON (`application/json`), the id is not a number, or the `Idempotency-Key` header is not 1–200 ASCII characters.", body = super::openapi::ErrorEnvelope),
+        (status = 401, description = "Not signed in, or the session expired.", body = super::openapi::ErrorEnvelope),
+        (status = 402, description = "The card was declined (`card_declined`, `insufficient_funds`, `expired_card`); the order stays pending.", body = super::openapi::ErrorEnvelope),
+        (status = 403, description = "A state-changing request from another site (CSRF).", body = super::openapi::ErrorEnvelope),
+        (status = 404, description = "No such order of the signed-in customer.", body = super::openapi::ErrorEnvelope),
+        (status = 409, description = "The order was cancelled (its payment time ran out), or the same key is still being processed (`conflict`). Paying a paid order again answers its receipt.", body = super::openapi::ErrorEnvelope),
+        (status = 413, description = "The body is over 1 MiB.", body = super::openapi::ErrorEnvelope),
+        (status = 415, description = "A `text/*` body.", body = super::openapi::ErrorEnvelope),
+        (status = 422, description = "The `Idempotency-Key` was used for a different request (`idempotency_key_reused`).", body = super::openapi::ErrorEnvelope),
+    ),
+)]
 async fn pay(
     State(state): State<AppState>,
     AuthCustomer(customer): AuthCustomer,

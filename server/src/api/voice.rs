@@ -8,14 +8,15 @@ use axum::body::{Body, Bytes};
 use axum::extract::multipart::MultipartError;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Query, Request, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use serde::Deserialize;
 
 use app::error::AppError;
+use app::services::limits::{ClientAddr, VoiceCaller};
 use app::services::VoiceService;
 use app::voice::{
     parse_language, SttResponse, VoiceAnalysisResponse, VoiceAnalyzeRequest, MAX_AUDIO_BYTES,
@@ -30,8 +31,8 @@ use crate::state::AppState;
 const UPLOAD_BODY_LIMIT: usize = MAX_AUDIO_BYTES + 64 * 1024;
 
 /// The `transcribe_voice` server function (base64 audio in JSON).
-const TRANSCRIBE_FN_PATH: &str = "/api/voice_transcribe";
-const TRANSCRIBE_FN_BODY_LIMIT: usize = MAX_AUDIO_BYTES.div_ceil(3) * 4 + 64 * 1024;
+pub(crate) const TRANSCRIBE_FN_PATH: &str = "/api/voice_transcribe";
+pub(crate) const TRANSCRIBE_FN_BODY_LIMIT: usize = MAX_AUDIO_BYTES.div_ceil(3) * 4 + 64 * 1024;
 
 pub struct VoiceRouter;
 
@@ -48,7 +49,7 @@ impl VoiceRouter {
     }
 }
 
-fn too_large(field: &str) -> AppError {
+pub(crate) fn too_large(field: &str) -> AppError {
     AppError::PayloadTooLarge {
         field: field.to_owned(),
         limit_bytes: MAX_AUDIO_BYTES as u64,
@@ -69,8 +70,48 @@ struct Upload {
     language: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/voice/stt",
+    operation_id = "voice_stt",
+    tag = "voice",
+    summary = "Transcribe a recording",
+    description = "The recording is the whole body (`audio/*`, `video/webm`, `application/octet-stream`, or no `Content-Type`), or the `audio` field of a `multipart/form-data` form. Guests may use it; signed-in customers have their own limits.",
+    security((), ("session_cookie" = [])),
+    params(
+        ("language" = Option<String>, Query, pattern = r"^(ko|en)$",
+            description = "`ko` or `en`; without it the recogniser detects the language."),
+    ),
+    request_body(
+        description = "The recording, at most 10 MB.",
+        content(
+            (super::openapi::SttUpload = "multipart/form-data"),
+            (super::openapi::AudioBody = "audio/webm"),
+            (super::openapi::AudioBody = "audio/ogg"),
+            (super::openapi::AudioBody = "audio/wav"),
+            (super::openapi::AudioBody = "audio/mp4"),
+            (super::openapi::AudioBody = "audio/mpeg"),
+            (super::openapi::AudioBody = "video/webm"),
+            (super::openapi::AudioBody = "application/octet-stream"),
+        ),
+    ),
+    responses(
+        (status = 200, description = "The transcript.", body = SttResponse),
+        (status = 400, description = "The `language` is not `ko` or `en`, the recording is empty, or the form has no `audio` field.", body = super::openapi::ErrorEnvelope),
+        (status = 403, description = "A state-changing request from another site (CSRF).", body = super::openapi::ErrorEnvelope),
+        (status = 413, description = "The recording is over 10 MB (`error.limit_bytes`).", body = super::openapi::ErrorEnvelope),
+        (status = 415, description = "Not audio in a format we accept (WAV, Ogg, WebM, MP4/M4A, MP3), or another `Content-Type`.", body = super::openapi::ErrorEnvelope),
+        (status = 422, description = "No speech could be recognised (`speech_not_recognized`).", body = super::openapi::ErrorEnvelope),
+        (status = 429, description = "Too many voice requests in flight for this caller, or the AI queue is full.", body = super::openapi::ErrorEnvelope,
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 503, description = "Voice ordering is unavailable right now (`ai_unavailable`); the GUI still works.", body = super::openapi::ErrorEnvelope),
+        (status = 504, description = "The AI did not answer in time (`ai_timeout`).", body = super::openapi::ErrorEnvelope),
+    ),
+)]
 async fn stt(
     State(state): State<AppState>,
+    MaybeAuthCustomer(customer): MaybeAuthCustomer,
+    client: Option<Extension<ClientAddr>>,
     params: Result<Query<SttParams>, QueryRejection>,
     req: Request,
 ) -> ApiResult<Json<SttResponse>> {
@@ -85,7 +126,11 @@ async fn stt(
     };
     Ok(Json(
         VoiceService::transcribe(
-            &state.ai,
+            &state.app_context(),
+            VoiceCaller {
+                customer_id: customer.map(|c| c.id),
+                client: client.map(|Extension(addr)| addr),
+            },
             &upload.audio,
             upload.filename.as_deref(),
             upload.mime_type.as_deref(),
@@ -197,14 +242,41 @@ async fn read_multipart(mut multipart: Multipart) -> Result<Upload, ApiError> {
     Ok(upload)
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/voice/analyze",
+    operation_id = "voice_analyze",
+    tag = "voice",
+    summary = "Understand one utterance of a voice order",
+    description = "Answers what the AI understood and, once the order names a dinner, a style and a quantity, the builder's draft priced for the caller. Send the answer's `session_id` with the next utterance to continue the session.",
+    security((), ("session_cookie" = [])),
+    request_body = VoiceAnalyzeRequest,
+    responses(
+        (status = 200, description = "The AI's proposal.", body = VoiceAnalysisResponse),
+        (status = 400, description = "A field is invalid (named in `error.field`), or the body is not JSON (`application/json`).", body = super::openapi::ErrorEnvelope),
+        (status = 403, description = "A state-changing request from another site (CSRF).", body = super::openapi::ErrorEnvelope),
+        (status = 404, description = "The session belongs to someone else.", body = super::openapi::ErrorEnvelope),
+        (status = 413, description = "The body is over 1 MiB.", body = super::openapi::ErrorEnvelope),
+        (status = 415, description = "A `text/*` body.", body = super::openapi::ErrorEnvelope),
+        (status = 422, description = "The AI did not understand the order well enough (`order_not_understood`, with `error.session_id` and `error.question`).", body = super::openapi::ErrorEnvelope),
+        (status = 429, description = "Too many voice requests in flight for this caller, or the AI queue is full.", body = super::openapi::ErrorEnvelope,
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 503, description = "Voice ordering is unavailable right now (`ai_unavailable`); the GUI still works.", body = super::openapi::ErrorEnvelope),
+        (status = 504, description = "The AI did not answer in time (`ai_timeout`).", body = super::openapi::ErrorEnvelope),
+    ),
+)]
 async fn analyze(
     State(state): State<AppState>,
     MaybeAuthCustomer(customer): MaybeAuthCustomer,
+    client: Option<Extension<ClientAddr>>,
     ApiJson(req): ApiJson<VoiceAnalyzeRequest>,
 ) -> ApiResult<Json<VoiceAnalysisResponse>> {
-    let ctx = state.app_context();
+    let caller = VoiceCaller {
+        customer_id: customer.map(|c| c.id),
+        client: client.map(|Extension(addr)| addr),
+    };
     Ok(Json(
-        VoiceService::analyze(&ctx, customer.map(|c| c.id), &req).await?,
+        VoiceService::analyze(&state.app_context(), caller, &req).await?,
     ))
 }
 
@@ -213,7 +285,7 @@ const DRAIN_CAP: usize = 4 * UPLOAD_BODY_LIMIT;
 const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The declared `Content-Length`, if any.
-fn declared_length(req: &Request) -> Option<u64> {
+pub(crate) fn declared_length(req: &Request) -> Option<u64> {
     req.headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
@@ -222,7 +294,7 @@ fn declared_length(req: &Request) -> Option<u64> {
 
 /// Reads and discards the rest of an upload we refuse (up to a cap and a time limit), so the
 /// client, still sending, receives our 413 instead of a reset connection.
-async fn drain(body: Body) {
+pub(crate) async fn drain(body: Body) {
     use http_body_util::BodyExt;
     let mut body = body;
     let mut read = 0usize;
@@ -247,36 +319,4 @@ async fn reject_declared_oversize(req: Request, next: Next) -> Response {
         }
         _ => next.run(req).await,
     }
-}
-
-/// Server functions read their whole body with no limit of their own; the one that carries
-/// audio gets the upload limit here (answered as that server function's typed error).
-pub async fn limit_server_fn_upload(req: Request, next: Next) -> Response {
-    if req.uri().path() != TRANSCRIBE_FN_PATH {
-        return next.run(req).await;
-    }
-    if declared_length(&req).is_some_and(|n| n > TRANSCRIBE_FN_BODY_LIMIT as u64) {
-        drain(req.into_body()).await;
-        let err = too_large("audio_b64");
-        let body = serde_json::to_vec(&err).unwrap_or_default();
-        return (
-            StatusCode::PAYLOAD_TOO_LARGE,
-            [
-                (
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/json"),
-                ),
-                (
-                    header::HeaderName::from_static("serverfnerror"),
-                    HeaderValue::from_static(TRANSCRIBE_FN_PATH),
-                ),
-            ],
-            body,
-        )
-            .into_response();
-    }
-    // A body without a length (chunked) is cut off at the limit instead.
-    let req =
-        req.map(|body| Body::new(http_body_util::Limited::new(body, TRANSCRIBE_FN_BODY_LIMIT)));
-    next.run(req).await
 }

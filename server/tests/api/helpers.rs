@@ -170,7 +170,13 @@ pub async fn spawn_app_with_ai(timeout: std::time::Duration) -> (TestApp, AiQueu
 /// use private AI queues: see [`AiQueues::configure`]).
 pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     let database_url = create_database().await;
+    // Each server counts log-in failures and voice requests under its own keys.
+    let limit_prefix = format!(
+        "test:limit:{}",
+        database_url.rsplit('/').next().unwrap_or("")
+    );
     let mut config = Config::from_lookup(|name| match name {
+        "LIMIT_KEY_PREFIX" => Some(limit_prefix.clone()),
         "DATABASE_URL" => Some(database_url.clone()),
         "REDIS_URL" => Some(redis_url()),
         "LISTEN_ADDR" => Some("127.0.0.1:0".to_owned()),

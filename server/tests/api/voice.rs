@@ -457,14 +457,15 @@ async fn the_transcribe_server_function_takes_base64_audio() {
         .await;
     assert_eq!(res.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
     let err: Value = res.json().await.unwrap();
-    assert!(err.get("UnsupportedMediaType").is_some(), "{err}");
+    assert_eq!(err["error"]["code"], "unsupported_media_type", "{err}");
 
     // Over the limit, refused before the body is parsed.
     let big = "A".repeat(15 * 1024 * 1024);
     let res = app.post_as(None, "/api/voice_transcribe", &call(big)).await;
     assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
     let err: Value = res.json().await.unwrap();
-    assert!(err.get("PayloadTooLarge").is_some(), "{err}");
+    assert_eq!(err["error"]["code"], "payload_too_large", "{err}");
+    assert_eq!(err["error"]["field"], "audio_b64", "{err}");
     assert_eq!(queues.lengths().await, (0, 0));
     queues.delete().await;
 }
