@@ -89,6 +89,11 @@ ORDER_CREATING_BUDGET = 40
 CONTROL_CHARS = [chr(c) for c in range(0x01, 0x20)] + ["\x7f"] + [chr(c) for c in range(0x80, 0xA0)]
 ODD_UNICODE = ["😀🍷", "\u202eevil", "a\u200bb", "e\u0301", "\ufeffbom", "ＡＢＣ", "\u2028", "𝔘𝔫𝔦", "가" * 30]
 EDGE_NUMBERS = [0, 11, -1, 2**63, 2**63 - 1, 2**64, -(2**63) - 1, 1.5, -0.0, 1e308, 10**30]
+ODD_DATES = [
+    "2099-01-01T19:00:00+09:00", "1970-01-01T00:00:00Z", "2026-13-45T99:99:99Z", "tomorrow",
+    "9999-12-31T23:59:59Z", "+275760-09-13T00:00:00Z", "2026-12-02T19:00:00", "2026-12-02", "0",
+    "2026-12-02T19:00:00+99:00", "2026-12-02T19:00:00.123456789123Z",
+]
 INVALID_UTF8 = [b"\xff", b"\xfe\xff", b"\xc3\x28", b"\xed\xa0\x80", b"\xf8\x88\x80\x80\x80", b"caf\xe9", b"\x80"]
 # A string that json.dumps leaves alone, swapped for raw bytes after encoding.
 MARKER = "@@FUZZ_RAW@@"
@@ -180,7 +185,8 @@ def delivery(rng: random.Random) -> dict:
         "address": "서울특별시 강남구 테헤란로 152, 101호",
         "recipient": rng.choice(["홍길동", "Kim Minsu"]),
         "phone": "010-1234-5678",
-        "requested_at": rng.choice([None, "2030-01-01T19:00:00+09:00"]),
+        # As soon as possible: a fixed time would fall outside the 14-day window some day.
+        "requested_at": rng.choice([None, ""]),
         "notes": rng.choice([None, "문 앞에 놓아 주세요", "Ring twice"]),
     }
 
@@ -474,6 +480,12 @@ def mutate_json(rng: random.Random, body: Any, kind: str) -> tuple[bytes, str]:
         return encode_json(body), JSON_CT
     if kind in ("control_char", "huge_string", "unicode", "blank", "invalid_utf8", "raw_control", "lone_surrogate") and texts:
         return mutate_text_leaf(rng, body, rng.choice(texts), kind)
+    if kind == "date_edge":
+        dates = [p for p in nodes if p[-1] == "requested_at"]
+        if not dates:
+            return mutate_json(rng, body, "wrong_type")
+        set_at(body, rng.choice(dates), rng.choice(ODD_DATES))
+        return encode_json(body), JSON_CT
     if kind == "empty":
         return b"", JSON_CT
     if kind == "truncated":
@@ -721,7 +733,7 @@ def common_headers(rng: random.Random, target: Target, method: str, ctx: Context
 JSON_KINDS = {
     "valid": 3, "drop_key": 5, "drop_optional": 1, "extra_key": 3, "wrong_type": 7, "number_edge": 6,
     "edge_valid": 1, "control_char": 8, "raw_control": 3, "huge_string": 4, "unicode": 2, "blank": 3,
-    "invalid_utf8": 4, "lone_surrogate": 2, "empty": 2, "truncated": 4, "not_json": 2, "top_level": 2,
+    "invalid_utf8": 4, "lone_surrogate": 2, "date_edge": 2, "empty": 2, "truncated": 4, "not_json": 2, "top_level": 2,
     "deep_nesting": 1, "duplicate_key": 1, "wrong_content_type": 4, "form_body": 2, "bom": 1,
     "wrong_method": 2,
 }
@@ -1011,6 +1023,7 @@ def setup(base: str, seed: int) -> tuple[Context, dict[str, str]]:
 def create_setup_order(base: str, cookie: str, rng: random.Random) -> int:
     body = order_request(rng)
     body["lines"] = [{"menu": "chicken", "style": "original", "quantity": 1}]
+    body["delivery"]["requested_at"] = None
     status, _, answer, _ = simple_request(base, "POST", "/api/orders", body, cookie)
     if status is not None and status < 300 and isinstance(answer, dict) and "order_id" in answer:
         return int(answer["order_id"])

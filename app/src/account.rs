@@ -150,58 +150,43 @@ pub async fn signup(
     name: String,
     phone: String,
 ) -> Result<Customer, AppError> {
-    crate::error::with_status(
-        async move {
-            use crate::services::auth::{session_cookie, AuthService};
-            let ctx = crate::ssr::app_context()?;
-            let req = SignupRequest {
-                email,
-                password,
-                name,
-                phone,
-            };
-            let (customer, token) = AuthService::signup(&ctx.pool, &req).await?;
-            ssr::set_cookie(&session_cookie(&token))?;
-            Ok(customer)
-        }
-        .await,
-    )
+    use crate::services::auth::{session_cookie, AuthService};
+    let ctx = crate::ssr::app_context()?;
+    let req = SignupRequest {
+        email,
+        password,
+        name,
+        phone,
+    };
+    let (customer, token) = AuthService::signup(&ctx.pool, &req).await?;
+    ssr::set_cookie(&session_cookie(&token))?;
+    Ok(customer)
 }
 
 #[server(prefix = "/api", endpoint = "account/login")]
 pub async fn login(email: String, password: String) -> Result<Customer, AppError> {
-    crate::error::with_status(
-        async move {
-            use crate::services::auth::{session_cookie, AuthService};
-            let ctx = crate::ssr::app_context()?;
-            let client = crate::ssr::client_addr();
-            let (customer, token) =
-                AuthService::login(&ctx.pool, &ctx.limits, client, &email, &password).await?;
-            ssr::set_cookie(&session_cookie(&token))?;
-            Ok(customer)
-        }
-        .await,
-    )
+    use crate::services::auth::{session_cookie, AuthService};
+    let ctx = crate::ssr::app_context()?;
+    let client = crate::ssr::client_addr();
+    let (customer, token) =
+        AuthService::login(&ctx.pool, &ctx.limits, client, &email, &password).await?;
+    ssr::set_cookie(&session_cookie(&token))?;
+    Ok(customer)
 }
 
 #[server(prefix = "/api", endpoint = "account/logout")]
 pub async fn logout() -> Result<(), AppError> {
-    crate::error::with_status(
-        async move {
-            use crate::services::auth::{clear_session_cookie, AuthService};
-            let ctx = crate::ssr::app_context()?;
-            if let Some(token) = ssr::request_token() {
-                AuthService::logout(&ctx.pool, &token).await?;
-            }
-            ssr::set_cookie(&clear_session_cookie())
-        }
-        .await,
-    )
+    use crate::services::auth::{clear_session_cookie, AuthService};
+    let ctx = crate::ssr::app_context()?;
+    if let Some(token) = ssr::request_token() {
+        AuthService::logout(&ctx.pool, &token).await?;
+    }
+    ssr::set_cookie(&clear_session_cookie())
 }
 
 #[server(prefix = "/api", endpoint = "account/me")]
 pub async fn current_customer() -> Result<Option<Customer>, AppError> {
-    crate::error::with_status(async move { ssr::current_customer().await }.await)
+    ssr::current_customer().await
 }
 
 #[cfg(test)]

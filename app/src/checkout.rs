@@ -31,34 +31,23 @@ pub struct Store {
 
 #[server(prefix = "/api", endpoint = "stores")]
 pub async fn list_stores() -> Result<Vec<Store>, AppError> {
-    crate::error::with_status(
-        async move {
-            let ctx = crate::ssr::app_context()?;
-            Ok(sqlx::query_as(
-                "SELECT code, name_ko, name_en, address FROM stores WHERE active ORDER BY id",
-            )
-            .fetch_all(&ctx.pool)
-            .await?)
-        }
-        .await,
+    let ctx = crate::ssr::app_context()?;
+    Ok(sqlx::query_as(
+        "SELECT code, name_ko, name_en, address FROM stores WHERE active ORDER BY id",
     )
+    .fetch_all(&ctx.pool)
+    .await?)
 }
 
 /// Prices a draft with the signed-in customer's tier (regular for guests). Stores nothing.
 #[server(prefix = "/api", endpoint = "quote", input = Json)]
 pub async fn quote_order(draft: OrderDraft) -> Result<Quote, AppError> {
-    crate::error::with_status(
-        async move {
-            use crate::services::OrderService;
-            let ctx = crate::ssr::app_context()?;
-            let customer = crate::account::ssr::current_customer().await?;
-            let (menu, pricing) =
-                OrderService::quote(&ctx.pool, customer.map(|c| c.id), &draft).await?;
-            let discounts = pricing.applied_discounts(&menu);
-            Ok(Quote { pricing, discounts })
-        }
-        .await,
-    )
+    use crate::services::OrderService;
+    let ctx = crate::ssr::app_context()?;
+    let customer = crate::account::ssr::current_customer().await?;
+    let (menu, pricing) = OrderService::quote(&ctx.pool, customer.map(|c| c.id), &draft).await?;
+    let discounts = pricing.applied_discounts(&menu);
+    Ok(Quote { pricing, discounts })
 }
 
 #[server(prefix = "/api", endpoint = "checkout", input = Json)]
@@ -66,28 +55,17 @@ pub async fn checkout(
     request: CheckoutRequest,
     idempotency_key: Option<String>,
 ) -> Result<PaymentReceipt, AppError> {
-    crate::error::with_status(
-        async move {
-            let (ctx, customer) = crate::account::ssr::signed_in().await?;
-            crate::services::checkout(&ctx.pool, customer.id, &request, idempotency_key.as_deref())
-                .await
-        }
-        .await,
-    )
+    let (ctx, customer) = crate::account::ssr::signed_in().await?;
+    crate::services::checkout(&ctx.pool, customer.id, &request, idempotency_key.as_deref()).await
 }
 
 /// Creates a pending order without paying (the voice flow, and "pay later"); the request's
 /// `source` says which. Priced on the server and stock reserved exactly as at checkout.
 #[server(prefix = "/api", endpoint = "create_order", input = Json)]
 pub async fn create_order(order: OrderRequest) -> Result<CreatedOrder, AppError> {
-    crate::error::with_status(
-        async move {
-            use crate::services::OrderService;
-            let (ctx, customer) = crate::account::ssr::signed_in().await?;
-            OrderService::create_order(&ctx.pool, customer.id, &order).await
-        }
-        .await,
-    )
+    use crate::services::OrderService;
+    let (ctx, customer) = crate::account::ssr::signed_in().await?;
+    OrderService::create_order(&ctx.pool, customer.id, &order).await
 }
 
 #[server(prefix = "/api", endpoint = "pay_order", input = Json)]
@@ -96,43 +74,28 @@ pub async fn pay_order(
     card: CardInput,
     idempotency_key: Option<String>,
 ) -> Result<PaymentReceipt, AppError> {
-    crate::error::with_status(
-        async move {
-            use crate::services::PaymentService;
-            let (ctx, customer) = crate::account::ssr::signed_in().await?;
-            PaymentService::process_mock_payment(
-                &ctx.pool,
-                customer.id,
-                order_id,
-                &card,
-                idempotency_key.as_deref(),
-            )
-            .await
-        }
-        .await,
+    use crate::services::PaymentService;
+    let (ctx, customer) = crate::account::ssr::signed_in().await?;
+    PaymentService::process_mock_payment(
+        &ctx.pool,
+        customer.id,
+        order_id,
+        &card,
+        idempotency_key.as_deref(),
     )
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "order")]
 pub async fn get_order(order_id: i64) -> Result<OrderView, AppError> {
-    crate::error::with_status(
-        async move {
-            use crate::services::OrderService;
-            let (ctx, customer) = crate::account::ssr::signed_in().await?;
-            OrderService::get_order(&ctx.pool, customer.id, order_id).await
-        }
-        .await,
-    )
+    use crate::services::OrderService;
+    let (ctx, customer) = crate::account::ssr::signed_in().await?;
+    OrderService::get_order(&ctx.pool, customer.id, order_id).await
 }
 
 #[server(prefix = "/api", endpoint = "my_orders")]
 pub async fn my_orders() -> Result<Vec<OrderSummary>, AppError> {
-    crate::error::with_status(
-        async move {
-            use crate::services::OrderService;
-            let (ctx, customer) = crate::account::ssr::signed_in().await?;
-            OrderService::list_orders(&ctx.pool, customer.id).await
-        }
-        .await,
-    )
+    use crate::services::OrderService;
+    let (ctx, customer) = crate::account::ssr::signed_in().await?;
+    OrderService::list_orders(&ctx.pool, customer.id).await
 }

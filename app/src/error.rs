@@ -338,23 +338,6 @@ impl From<sqlx::Error> for AppError {
     }
 }
 
-/// Gives a server function's error its HTTP status (leptos answers 500 otherwise), so the
-/// browser and any client see 402, 409, 400… exactly as on the REST endpoints.
-#[cfg(feature = "ssr")]
-pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
-    use leptos::prelude::use_context;
-    // Only for the server-function request itself; a page that calls the function while it
-    // renders keeps its own status.
-    let is_call = use_context::<http::request::Parts>()
-        .is_some_and(|parts| parts.uri.path().starts_with("/api/"));
-    if let (Err(err), true) = (&result, is_call) {
-        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-            response.set_status(err.status());
-        }
-    }
-    result
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -175,13 +175,8 @@ impl Component {
 /// The whole menu, straight from PostgreSQL.
 #[server(prefix = "/api", endpoint = "menu")]
 pub async fn get_menu() -> Result<Menu, AppError> {
-    crate::error::with_status(
-        async move {
-            let ctx = crate::ssr::app_context()?;
-            ssr::load_menu(&ctx.pool).await
-        }
-        .await,
-    )
+    let ctx = crate::ssr::app_context()?;
+    ssr::load_menu(&ctx.pool).await
 }
 
 #[cfg(feature = "ssr")]

@@ -308,19 +308,14 @@ pub fn order_state_from_draft(draft: &OrderDraft, style_chosen: bool) -> Option<
 /// (DESIGN §7). Works signed out; a signed-in customer's history informs the proposal.
 #[server(prefix = "/api", endpoint = "voice_analyze", input = Json)]
 pub async fn analyze_voice(req: VoiceAnalyzeRequest) -> Result<VoiceAnalysisResponse, AppError> {
-    crate::error::with_status(
-        async move {
-            use crate::services::VoiceService;
-            let ctx = crate::ssr::app_context()?;
-            let customer = crate::account::ssr::current_customer().await?;
-            let caller = crate::services::limits::VoiceCaller {
-                customer_id: customer.map(|c| c.id),
-                client: crate::ssr::client_addr(),
-            };
-            VoiceService::analyze(&ctx, caller, &req).await
-        }
-        .await,
-    )
+    use crate::services::VoiceService;
+    let ctx = crate::ssr::app_context()?;
+    let customer = crate::account::ssr::current_customer().await?;
+    let caller = crate::services::limits::VoiceCaller {
+        customer_id: customer.map(|c| c.id),
+        client: crate::ssr::client_addr(),
+    };
+    VoiceService::analyze(&ctx, caller, &req).await
 }
 
 /// Transcribes a recording sent as base64 (standard alphabet). The REST endpoint
@@ -332,39 +327,34 @@ pub async fn transcribe_voice(
     mime_type: Option<String>,
     language: Option<String>,
 ) -> Result<SttResponse, AppError> {
-    crate::error::with_status(
-        async move {
-            use base64::Engine;
+    use base64::Engine;
 
-            use crate::services::VoiceService;
-            // Checked before decoding so an oversized upload costs no memory.
-            if audio_b64.len() > MAX_AUDIO_BYTES.div_ceil(3) * 4 {
-                return Err(AppError::PayloadTooLarge {
-                    field: "audio_b64".into(),
-                    limit_bytes: MAX_AUDIO_BYTES as u64,
-                });
-            }
-            let audio = base64::engine::general_purpose::STANDARD
-                .decode(audio_b64.trim())
-                .map_err(|_| AppError::invalid("audio_b64", "base64 형식이 아닙니다"))?;
-            let ctx = crate::ssr::app_context()?;
-            let customer = crate::account::ssr::current_customer().await?;
-            let caller = crate::services::limits::VoiceCaller {
-                customer_id: customer.map(|c| c.id),
-                client: crate::ssr::client_addr(),
-            };
-            VoiceService::transcribe(
-                &ctx,
-                caller,
-                &audio,
-                filename.as_deref(),
-                mime_type.as_deref(),
-                language.as_deref(),
-            )
-            .await
-        }
-        .await,
+    use crate::services::VoiceService;
+    // Checked before decoding so an oversized upload costs no memory.
+    if audio_b64.len() > MAX_AUDIO_BYTES.div_ceil(3) * 4 {
+        return Err(AppError::PayloadTooLarge {
+            field: "audio_b64".into(),
+            limit_bytes: MAX_AUDIO_BYTES as u64,
+        });
+    }
+    let audio = base64::engine::general_purpose::STANDARD
+        .decode(audio_b64.trim())
+        .map_err(|_| AppError::invalid("audio_b64", "base64 형식이 아닙니다"))?;
+    let ctx = crate::ssr::app_context()?;
+    let customer = crate::account::ssr::current_customer().await?;
+    let caller = crate::services::limits::VoiceCaller {
+        customer_id: customer.map(|c| c.id),
+        client: crate::ssr::client_addr(),
+    };
+    VoiceService::transcribe(
+        &ctx,
+        caller,
+        &audio,
+        filename.as_deref(),
+        mime_type.as_deref(),
+        language.as_deref(),
     )
+    .await
 }
 
 #[cfg(test)]
