@@ -15,7 +15,8 @@ Before the cases it signs up a fresh customer and sends that session cookie on m
 (some go without it, some with a broken one), and creates one pending order whose id the
 order and payment cases use. It creates few real orders: all but a small, fixed number of the
 order-creating cases are malformed, and most checkouts use a card that the mock processor
-declines.
+declines. (The server also holds each customer to 5 unpaid or declined orders, so after the
+first few the valid ones answer 409.)
 
 Exit status: 0 when every request got an answer below 500, 1 otherwise. 503 and 504 from the
 voice endpoints (`/api/voice/*`, `/api/voice_*`) are allowed: they mean "no AI worker" or "the AI
@@ -82,7 +83,7 @@ CARD_APPROVED = "4242424242424242"
 CARDS_DECLINED = ["4000000000000002", "4000000000009995", "4000000000000069"]
 
 # Mutations that may leave an order-creating request valid. Each one that is valid reserves
-# stock (and a paid checkout keeps it), so a run allows only this many of them.
+# stock (and a paid checkout keeps it), so a run allows only ORDER_CREATING_BUDGET of them.
 MAY_STAY_VALID = {"valid", "extra_key", "unicode", "drop_optional", "edge_valid"}
 ORDER_CREATING_BUDGET = 40
 
@@ -90,11 +91,27 @@ CONTROL_CHARS = [chr(c) for c in range(0x01, 0x20)] + ["\x7f"] + [chr(c) for c i
 ODD_UNICODE = ["😀🍷", "\u202eevil", "a\u200bb", "e\u0301", "\ufeffbom", "ＡＢＣ", "\u2028", "𝔘𝔫𝔦", "가" * 30]
 EDGE_NUMBERS = [0, 11, -1, 2**63, 2**63 - 1, 2**64, -(2**63) - 1, 1.5, -0.0, 1e308, 10**30]
 ODD_DATES = [
-    "2099-01-01T19:00:00+09:00", "1970-01-01T00:00:00Z", "2026-13-45T99:99:99Z", "tomorrow",
-    "9999-12-31T23:59:59Z", "+275760-09-13T00:00:00Z", "2026-12-02T19:00:00", "2026-12-02", "0",
-    "2026-12-02T19:00:00+99:00", "2026-12-02T19:00:00.123456789123Z",
+    "2099-01-01T19:00:00+09:00",
+    "1970-01-01T00:00:00Z",
+    "2026-13-45T99:99:99Z",
+    "tomorrow",
+    "9999-12-31T23:59:59Z",
+    "+275760-09-13T00:00:00Z",
+    "2026-12-02T19:00:00",
+    "2026-12-02",
+    "0",
+    "2026-12-02T19:00:00+99:00",
+    "2026-12-02T19:00:00.123456789123Z",
 ]
-INVALID_UTF8 = [b"\xff", b"\xfe\xff", b"\xc3\x28", b"\xed\xa0\x80", b"\xf8\x88\x80\x80\x80", b"caf\xe9", b"\x80"]
+INVALID_UTF8 = [
+    b"\xff",
+    b"\xfe\xff",
+    b"\xc3\x28",
+    b"\xed\xa0\x80",
+    b"\xf8\x88\x80\x80\x80",
+    b"caf\xe9",
+    b"\x80",
+]
 # A string that json.dumps leaves alone, swapped for raw bytes after encoding.
 MARKER = "@@FUZZ_RAW@@"
 
@@ -211,7 +228,13 @@ def card(rng: random.Random, approved_share: float = 0.25) -> dict:
 def voice_request(rng: random.Random) -> dict:
     state = None
     if rng.random() < 0.4:
-        state = {"menu": "valentine", "style": "simple", "quantity": 2, "customizations": [], "side_dishes": ["fries"]}
+        state = {
+            "menu": "valentine",
+            "style": "simple",
+            "quantity": 2,
+            "customizations": [],
+            "side_dishes": ["fries"],
+        }
     return {
         "transcript": rng.choice(["발렌타인 디너 심플로 두 개 주세요", "One chicken dinner, spicy"]),
         "session_id": rng.choice([None, "3f2b8c1e-0000-4000-8000-000000000001"]),
@@ -239,13 +262,21 @@ def fresh_email(ctx: Context, index: int) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
+# A target's valid body: (random source, setup context, case index) -> JSON-like value.
+BodyFn = Callable[[random.Random, Context, int], Any]
+
+
+def no_body(rng: random.Random, ctx: Context, i: int) -> Any:
+    return {}
+
+
 @dataclass
 class Target:
     label: str
     method: str
     path: str
     encoding: str  # "json", "form", "none" or "stt"
-    valid: Callable[[random.Random, Context, int], Any] = lambda rng, ctx, i: None
+    valid: BodyFn = no_body
     creates_orders: bool = False
     idempotency_header: bool = False
     path_id: bool = False  # the path has an `{id}` to break
@@ -254,87 +285,126 @@ class Target:
     weight: int = 1
 
 
-def targets() -> list[Target]:
-    fn = lambda endpoint, enc, valid=lambda rng, ctx, i: {}, **kw: Target(  # noqa: E731
-        f"POST /api/{endpoint}", "POST", f"/api/{endpoint}", enc, valid, **kw
-    )
-    signup = lambda rng, ctx, i: {  # noqa: E731
+def idempotency_key(ctx: Context, i: int) -> str:
+    return f"fuzz-{ctx.seed}-{ctx.nonce}-{i}"
+
+
+def signup_body(rng: random.Random, ctx: Context, i: int) -> dict:
+    return {
         "email": fresh_email(ctx, i),
         "password": PASSWORD,
         "name": "퍼즈 테스트",
         "phone": "010-0000-0000",
     }
-    login = lambda rng, ctx, i: {  # noqa: E731
-        "email": ctx.email,
-        "password": PASSWORD if rng.random() < 0.5 else "wrong-password",
-    }
-    checkout_request = lambda rng, ctx, i: {"order": order_request(rng), "payment": card(rng)}  # noqa: E731
-    key = lambda ctx, i: f"fuzz-{ctx.seed}-{ctx.nonce}-{i}"  # noqa: E731
-    transcribe = lambda rng, ctx, i: {  # noqa: E731
+
+
+def login_body(rng: random.Random, ctx: Context, i: int) -> dict:
+    return {"email": ctx.email, "password": PASSWORD if rng.random() < 0.5 else "wrong-password"}
+
+
+def checkout_body(rng: random.Random, ctx: Context, i: int) -> dict:
+    return {"order": order_request(rng), "payment": card(rng)}
+
+
+def quote_fn_body(rng: random.Random, ctx: Context, i: int) -> dict:
+    return {"draft": order_draft(rng)}
+
+
+def checkout_fn_body(rng: random.Random, ctx: Context, i: int) -> dict:
+    return {"request": checkout_body(rng, ctx, i), "idempotency_key": idempotency_key(ctx, i)}
+
+
+def create_order_fn_body(rng: random.Random, ctx: Context, i: int) -> dict:
+    return {"order": order_request(rng)}
+
+
+def pay_order_fn_body(rng: random.Random, ctx: Context, i: int) -> dict:
+    return {"order_id": ctx.order_id, "card": card(rng), "idempotency_key": idempotency_key(ctx, i)}
+
+
+def voice_analyze_fn_body(rng: random.Random, ctx: Context, i: int) -> dict:
+    return {"req": voice_request(rng)}
+
+
+def transcribe_fn_body(rng: random.Random, ctx: Context, i: int) -> dict:
+    return {
         "audio_b64": base64.b64encode(wav_bytes()).decode(),
         "filename": "hello.wav",
         "mime_type": "audio/wav",
         "language": rng.choice(["ko", "en", None]),
     }
+
+
+def order_fn_body(rng: random.Random, ctx: Context, i: int) -> dict:
+    return {"order_id": str(ctx.order_id)}
+
+
+def set_language_fn_body(rng: random.Random, ctx: Context, i: int) -> dict:
+    return {"lang": rng.choice(["ko", "en"])}
+
+
+def order_body(rng: random.Random, ctx: Context, i: int) -> dict:
+    return order_request(rng)
+
+
+def card_body(rng: random.Random, ctx: Context, i: int) -> dict:
+    return card(rng)
+
+
+def voice_body(rng: random.Random, ctx: Context, i: int) -> dict:
+    return voice_request(rng)
+
+
+def server_fn(endpoint: str, encoding: str, valid: BodyFn = no_body, **kw: Any) -> Target:
+    """A Leptos server function: always `POST /api/<endpoint>`; arguments by name."""
+    return Target(f"POST /api/{endpoint}", "POST", f"/api/{endpoint}", encoding, valid, **kw)
+
+
+def rest(method: str, path: str, encoding: str, valid: BodyFn = no_body, **kw: Any) -> Target:
+    return Target(f"{method} {path}", method, path, encoding, valid, **kw)
+
+
+def targets() -> list[Target]:
     return [
-        # Leptos server functions.
-        fn("quote", "json", lambda rng, ctx, i: {"draft": order_draft(rng)}, weight=3),
-        fn(
-            "checkout",
-            "json",
-            lambda rng, ctx, i: {"request": checkout_request(rng, ctx, i), "idempotency_key": key(ctx, i)},
-            creates_orders=True,
-            weight=3,
-        ),
-        fn("create_order", "json", lambda rng, ctx, i: {"order": order_request(rng)}, creates_orders=True, weight=3),
-        fn(
-            "pay_order",
-            "json",
-            lambda rng, ctx, i: {"order_id": ctx.order_id, "card": card(rng), "idempotency_key": key(ctx, i)},
-            weight=2,
-        ),
-        fn("voice_analyze", "json", lambda rng, ctx, i: {"req": voice_request(rng)}, weight=2),
-        fn("voice_transcribe", "json", transcribe),
-        fn("account/signup", "form", signup, weight=2),
-        fn("account/login", "form", login),
-        fn("account/logout", "form", own_session=False),
-        fn("account/me", "form"),
-        fn("stores", "form"),
-        fn("menu", "form"),
-        fn("my_orders", "form"),
-        fn("order", "form", lambda rng, ctx, i: {"order_id": str(ctx.order_id)}, weight=2),
-        fn("set_language", "form", lambda rng, ctx, i: {"lang": rng.choice(["ko", "en"])}),
-        # REST routes.
-        Target("POST /api/auth/signup", "POST", "/api/auth/signup", "json", signup, weight=2),
-        Target("POST /api/auth/login", "POST", "/api/auth/login", "json", login),
-        Target("POST /api/auth/logout", "POST", "/api/auth/logout", "none", own_session=False),
-        Target("GET /api/auth/me", "GET", "/api/auth/me", "none"),
-        Target(
-            "POST /api/checkout/checkout",
+        # Leptos server functions (`#[server(prefix = "/api", endpoint = ...)]` in app/src).
+        server_fn("quote", "json", quote_fn_body, weight=3),
+        server_fn("checkout", "json", checkout_fn_body, creates_orders=True, weight=3),
+        server_fn("create_order", "json", create_order_fn_body, creates_orders=True, weight=3),
+        server_fn("pay_order", "json", pay_order_fn_body, weight=2),
+        server_fn("voice_analyze", "json", voice_analyze_fn_body, weight=2),
+        server_fn("voice_transcribe", "json", transcribe_fn_body),
+        server_fn("account/signup", "form", signup_body, weight=2),
+        server_fn("account/login", "form", login_body),
+        server_fn("account/logout", "form", own_session=False),
+        server_fn("account/me", "form"),
+        server_fn("stores", "form"),
+        server_fn("menu", "form"),
+        server_fn("my_orders", "form"),
+        server_fn("order", "form", order_fn_body, weight=2),
+        server_fn("set_language", "form", set_language_fn_body),
+        # REST routes (server/src/api/*.rs).
+        rest("POST", "/api/auth/signup", "json", signup_body, weight=2),
+        rest("POST", "/api/auth/login", "json", login_body),
+        rest("POST", "/api/auth/logout", "none", own_session=False),
+        rest("GET", "/api/auth/me", "none"),
+        rest(
             "POST",
             "/api/checkout/checkout",
             "json",
-            checkout_request,
+            checkout_body,
             creates_orders=True,
             idempotency_header=True,
             weight=3,
         ),
-        Target("POST /api/orders", "POST", "/api/orders", "json", lambda rng, ctx, i: order_request(rng), creates_orders=True, weight=3),
-        Target("GET /api/orders", "GET", "/api/orders", "none"),
-        Target("GET /api/orders/{id}", "GET", "/api/orders/{id}", "none", path_id=True, weight=2),
-        Target(
-            "POST /api/orders/{id}/pay",
-            "POST",
-            "/api/orders/{id}/pay",
-            "json",
-            lambda rng, ctx, i: card(rng),
-            idempotency_header=True,
-            path_id=True,
-            weight=2,
+        rest("POST", "/api/orders", "json", order_body, creates_orders=True, weight=3),
+        rest("GET", "/api/orders", "none"),
+        rest("GET", "/api/orders/{id}", "none", path_id=True, weight=2),
+        rest(
+            "POST", "/api/orders/{id}/pay", "json", card_body, idempotency_header=True, path_id=True, weight=2
         ),
-        Target("POST /api/voice/analyze", "POST", "/api/voice/analyze", "json", lambda rng, ctx, i: voice_request(rng), weight=2),
-        Target("POST /api/voice/stt", "POST", "/api/voice/stt", "stt", weight=2),
-        Target("GET /api/openapi.json", "GET", "/api/openapi.json", "none"),
+        rest("POST", "/api/voice/analyze", "json", voice_body, weight=2),
+        rest("POST", "/api/voice/stt", "stt", weight=2),
+        rest("GET", "/api/openapi.json", "none"),
     ]
 
 
@@ -463,7 +533,9 @@ def mutate_json(rng: random.Random, body: Any, kind: str) -> tuple[bytes, str]:
         return encode_json(body), JSON_CT
     if kind == "extra_key":
         target = get_at(body, rng.choice(object_paths(body))) if isinstance(body, dict) else {}
-        target[rng.choice(["extra", "price", "final_price", "__proto__", "", "id", "tier"])] = rng.choice([1, "x", None, {"a": [1]}])
+        target[rng.choice(["extra", "price", "final_price", "__proto__", "", "id", "tier"])] = rng.choice(
+            [1, "x", None, {"a": [1]}]
+        )
         return encode_json(body), JSON_CT
     if kind == "wrong_type" and nodes:
         path = rng.choice(nodes)
@@ -478,7 +550,19 @@ def mutate_json(rng: random.Random, body: Any, kind: str) -> tuple[bytes, str]:
     if kind == "edge_valid" and numbers:
         set_at(body, rng.choice(numbers), rng.choice([1, 10]))
         return encode_json(body), JSON_CT
-    if kind in ("control_char", "huge_string", "unicode", "blank", "invalid_utf8", "raw_control", "lone_surrogate") and texts:
+    if (
+        kind
+        in (
+            "control_char",
+            "huge_string",
+            "unicode",
+            "blank",
+            "invalid_utf8",
+            "raw_control",
+            "lone_surrogate",
+        )
+        and texts
+    ):
         return mutate_text_leaf(rng, body, rng.choice(texts), kind)
     if kind == "date_edge":
         dates = [p for p in nodes if p[-1] == "requested_at"]
@@ -492,7 +576,20 @@ def mutate_json(rng: random.Random, body: Any, kind: str) -> tuple[bytes, str]:
         text = encode_json(body)
         return text[: rng.randint(0, max(0, len(text) - 1))], JSON_CT
     if kind == "not_json":
-        return rng.choice([b"hello", b"{'a': 1}", b"{a:1}", b"\x00\x01\x02", bytes(rng.randrange(256) for _ in range(64)), b"NaN", b"{}}"]), JSON_CT
+        return (
+            rng.choice(
+                [
+                    b"hello",
+                    b"{'a': 1}",
+                    b"{a:1}",
+                    b"\x00\x01\x02",
+                    bytes(rng.randrange(256) for _ in range(64)),
+                    b"NaN",
+                    b"{}}",
+                ]
+            ),
+            JSON_CT,
+        )
     if kind == "top_level":
         return rng.choice([b"null", b"[]", b"123", b'"text"', b"true", b"{}", b"[{}]"]), JSON_CT
     if kind == "deep_nesting":
@@ -504,7 +601,18 @@ def mutate_json(rng: random.Random, body: Any, kind: str) -> tuple[bytes, str]:
         text = encode_json(body)
         return b"{" + json.dumps(first).encode() + b': "dup", ' + text[1:], JSON_CT
     if kind == "wrong_content_type":
-        ct = rng.choice(["text/plain", FORM_CT, "multipart/form-data; boundary=x", "", "application/xml", "application/json; charset=utf-16", "application/jsonx", "*/*"])
+        ct = rng.choice(
+            [
+                "text/plain",
+                FORM_CT,
+                "multipart/form-data; boundary=x",
+                "",
+                "application/xml",
+                "application/json; charset=utf-16",
+                "application/jsonx",
+                "*/*",
+            ]
+        )
         return encode_json(body), ct
     if kind == "form_body":
         return urllib.parse.urlencode(flatten_form(body)).encode(), rng.choice([FORM_CT, JSON_CT])
@@ -528,7 +636,11 @@ def mutate_text_leaf(rng: random.Random, body: Any, path: tuple, kind: str) -> t
         value = current + "\ud800"
     else:  # invalid_utf8 and raw_control: bytes that JSON text may not contain
         value = current + MARKER
-        raw = rng.choice(INVALID_UTF8) if kind == "invalid_utf8" else rng.choice([b"\x00", b"\x01", b"\x1f", b"\n"])
+        raw = (
+            rng.choice(INVALID_UTF8)
+            if kind == "invalid_utf8"
+            else rng.choice([b"\x00", b"\x01", b"\x1f", b"\n"])
+        )
     set_at(body, path, value)
     if kind == "lone_surrogate":
         return json.dumps(body).encode(), JSON_CT  # ensure_ascii keeps the "\ud800" escape
@@ -578,7 +690,10 @@ def mutate_form(rng: random.Random, body: dict, kind: str) -> tuple[bytes, str]:
     if kind == "control_char":
         return encode_form(replace(control_text(rng, current))), FORM_CT
     if kind == "raw_control":
-        return encode_form(replace(current.encode() + rng.choice([b"\x00", b"\x01", b"\r\n", b"\x7f"]))), FORM_CT
+        return (
+            encode_form(replace(current.encode() + rng.choice([b"\x00", b"\x01", b"\r\n", b"\x7f"]))),
+            FORM_CT,
+        )
     if kind == "huge_string":
         return encode_form(replace(huge_text(rng))), FORM_CT
     if kind == "unicode":
@@ -590,11 +705,28 @@ def mutate_form(rng: random.Random, body: dict, kind: str) -> tuple[bytes, str]:
     if kind == "bad_percent":
         return encode_form(replace(rng.choice([b"%", b"%G1", b"%E", b"%%", b"a%2"]))), FORM_CT
     if kind == "wrong_type":
-        values = ["abc", "", " 1", "1.5", "-1", "0", str(2**63), "99999999999999999999", "1e3", "0x10", "true", "null", "[]"]
+        values = [
+            "abc",
+            "",
+            " 1",
+            "1.5",
+            "-1",
+            "0",
+            str(2**63),
+            "99999999999999999999",
+            "1e3",
+            "0x10",
+            "true",
+            "null",
+            "[]",
+        ]
         return encode_form(replace(rng.choice(values))), FORM_CT
     if kind == "bracket_keys":
         key = rng.choice(keys or ["x"])
-        return rng.choice([f"{key}[]=1", f"{key}[a]=1", f"{key}[0][1]=2", f"{key}[=1", "[]=1"]).encode(), FORM_CT
+        return (
+            rng.choice([f"{key}[]=1", f"{key}[a]=1", f"{key}[0][1]=2", f"{key}[=1", "[]=1"]).encode(),
+            FORM_CT,
+        )
     if kind == "separators":
         return rng.choice([b"&&&", b"=", b"===", b"&=&", b"a", b"a&b&c"]), FORM_CT
     if kind == "empty":
@@ -602,7 +734,9 @@ def mutate_form(rng: random.Random, body: dict, kind: str) -> tuple[bytes, str]:
     if kind == "json_body":
         return json.dumps(body).encode(), rng.choice([JSON_CT, FORM_CT])
     if kind == "wrong_content_type":
-        return encode_form(pairs), rng.choice(["text/plain", JSON_CT, "", "multipart/form-data; boundary=x", "application/octet-stream"])
+        return encode_form(pairs), rng.choice(
+            ["text/plain", JSON_CT, "", "multipart/form-data; boundary=x", "application/octet-stream"]
+        )
     return encode_form(pairs), FORM_CT
 
 
@@ -611,7 +745,9 @@ def mutate_form(rng: random.Random, body: dict, kind: str) -> tuple[bytes, str]:
 # ---------------------------------------------------------------------------------------------
 
 
-def multipart(parts: list[tuple[str, str | None, str | None, bytes]], boundary: str = "fuzzboundary") -> bytes:
+def multipart(
+    parts: list[tuple[str, str | None, str | None, bytes]], boundary: str = "fuzzboundary"
+) -> bytes:
     """A multipart body from (field, filename, content type, data) parts."""
     out = b""
     for name, filename, ctype, data in parts:
@@ -630,16 +766,38 @@ def mutate_stt(rng: random.Random, kind: str) -> tuple[str, bytes, str]:
     if kind == "valid":
         return "", wav, rng.choice(["audio/wav", "application/octet-stream", ""])
     if kind == "garbage":
-        return "", bytes(rng.randrange(256) for _ in range(rng.choice([1, 64, 4096]))), rng.choice(["audio/webm", "audio/ogg", "audio/mpeg", ""])
+        return (
+            "",
+            bytes(rng.randrange(256) for _ in range(rng.choice([1, 64, 4096]))),
+            rng.choice(["audio/webm", "audio/ogg", "audio/mpeg", ""]),
+        )
     if kind == "magic_prefix":
-        magic = rng.choice([b"RIFF", b"RIFF\x00\x00\x00\x00WAVE", b"OggS", b"\x1aE\xdf\xa3", b"ID3", b"\xff\xfb", b"\x00\x00\x00\x18ftypM4A "])
-        return "", magic + bytes(rng.randrange(256) for _ in range(128)), rng.choice(["audio/webm", "audio/mp4", "video/webm", ""])
+        magic = rng.choice(
+            [
+                b"RIFF",
+                b"RIFF\x00\x00\x00\x00WAVE",
+                b"OggS",
+                b"\x1aE\xdf\xa3",
+                b"ID3",
+                b"\xff\xfb",
+                b"\x00\x00\x00\x18ftypM4A ",
+            ]
+        )
+        return (
+            "",
+            magic + bytes(rng.randrange(256) for _ in range(128)),
+            rng.choice(["audio/webm", "audio/mp4", "video/webm", ""]),
+        )
     if kind == "truncated":
         return "", wav[: rng.randint(0, 60)], "audio/wav"
     if kind == "empty":
         return "", b"", rng.choice(["audio/wav", "", mp])
     if kind == "wrong_content_type":
-        return "", wav, rng.choice(["text/plain", JSON_CT, FORM_CT, "image/png", "audio/", "audio/wav; codecs=\x01"])
+        return (
+            "",
+            wav,
+            rng.choice(["text/plain", JSON_CT, FORM_CT, "image/png", "audio/", "audio/wav; codecs=\x01"]),
+        )
     if kind == "multipart_valid":
         return "", multipart([("audio", "a.wav", "audio/wav", wav), ("language", None, None, b"ko")]), mp
     if kind == "multipart_broken":
@@ -651,10 +809,18 @@ def mutate_stt(rng: random.Random, kind: str) -> tuple[str, bytes, str]:
         if choice == 2:
             return "", multipart([("audio", "a.wav", "audio/wav", wav)]), "multipart/form-data"  # no boundary
         if choice == 3:
-            return "", multipart([("audio", "a\x00.wav", "audio/wav", wav), ("language", None, None, b"\x00")]), mp
+            return (
+                "",
+                multipart([("audio", "a\x00.wav", "audio/wav", wav), ("language", None, None, b"\x00")]),
+                mp,
+            )
         return "", multipart([("audio", "a.wav", None, wav)] * 3), mp
     if kind == "bad_language":
-        return "?language=" + rng.choice(["xx", "%00", "ko&language=en", "a" * 5000, "%FF", "", "KO", "ko%00"]), wav, "audio/wav"
+        return (
+            "?language=" + rng.choice(["xx", "%00", "ko&language=en", "a" * 5000, "%FF", "", "KO", "ko%00"]),
+            wav,
+            "audio/wav",
+        )
     if kind == "multipart_bad_language":
         lang = rng.choice([b"xx", b"\x00", b"\xff", b"k" * 5000])
         return "", multipart([("audio", "a.wav", "audio/wav", wav), ("language", None, None, lang)]), mp
@@ -707,8 +873,18 @@ def idempotency_value(rng: random.Random, ctx: Context, index: int) -> str | byt
     )
 
 
-def common_headers(rng: random.Random, target: Target, method: str, ctx: Context, index: int, sessions: dict[str, str], base: str) -> list:
-    headers: list[tuple[str, str | bytes]] = [("Accept", rng.choice(["application/json"] * 8 + ["text/html", "*/*"]))]
+def common_headers(
+    rng: random.Random,
+    target: Target,
+    method: str,
+    ctx: Context,
+    index: int,
+    sessions: dict[str, str],
+    base: str,
+) -> list:
+    headers: list[tuple[str, str | bytes]] = [
+        ("Accept", rng.choice(["application/json"] * 8 + ["text/html", "*/*"]))
+    ]
     cookie = cookie_header(rng, target, sessions)
     if cookie is not None:
         headers.append(("Cookie", cookie))
@@ -731,32 +907,99 @@ def common_headers(rng: random.Random, target: Target, method: str, ctx: Context
 # ---------------------------------------------------------------------------------------------
 
 JSON_KINDS = {
-    "valid": 3, "drop_key": 5, "drop_optional": 1, "extra_key": 3, "wrong_type": 7, "number_edge": 6,
-    "edge_valid": 1, "control_char": 8, "raw_control": 3, "huge_string": 4, "unicode": 2, "blank": 3,
-    "invalid_utf8": 4, "lone_surrogate": 2, "date_edge": 2, "empty": 2, "truncated": 4, "not_json": 2, "top_level": 2,
-    "deep_nesting": 1, "duplicate_key": 1, "wrong_content_type": 4, "form_body": 2, "bom": 1,
+    "valid": 3,
+    "drop_key": 5,
+    "drop_optional": 1,
+    "extra_key": 3,
+    "wrong_type": 7,
+    "number_edge": 6,
+    "edge_valid": 1,
+    "control_char": 8,
+    "raw_control": 3,
+    "huge_string": 4,
+    "unicode": 2,
+    "blank": 3,
+    "invalid_utf8": 4,
+    "lone_surrogate": 2,
+    "date_edge": 2,
+    "empty": 2,
+    "truncated": 4,
+    "not_json": 2,
+    "top_level": 2,
+    "deep_nesting": 1,
+    "duplicate_key": 1,
+    "wrong_content_type": 4,
+    "form_body": 2,
+    "bom": 1,
     "wrong_method": 2,
 }
 FORM_KINDS = {
-    "valid": 3, "drop_key": 3, "extra_key": 2, "duplicate_key": 2, "control_char": 7, "raw_control": 3,
-    "huge_string": 3, "unicode": 2, "invalid_utf8": 4, "bad_percent": 2, "wrong_type": 5, "bracket_keys": 2,
-    "separators": 2, "empty": 2, "json_body": 3, "wrong_content_type": 3, "wrong_method": 2,
+    "valid": 3,
+    "drop_key": 3,
+    "extra_key": 2,
+    "duplicate_key": 2,
+    "control_char": 7,
+    "raw_control": 3,
+    "huge_string": 3,
+    "unicode": 2,
+    "invalid_utf8": 4,
+    "bad_percent": 2,
+    "wrong_type": 5,
+    "bracket_keys": 2,
+    "separators": 2,
+    "empty": 2,
+    "json_body": 3,
+    "wrong_content_type": 3,
+    "wrong_method": 2,
 }
 NOBODY_KINDS = {"valid": 4, "query_junk": 3, "body_on_get": 2, "wrong_method": 3}
 STT_KINDS = {
-    "valid": 2, "garbage": 3, "magic_prefix": 3, "truncated": 2, "empty": 2, "wrong_content_type": 2,
-    "multipart_valid": 2, "multipart_broken": 4, "bad_language": 3, "multipart_bad_language": 2, "wrong_method": 1,
+    "valid": 2,
+    "garbage": 3,
+    "magic_prefix": 3,
+    "truncated": 2,
+    "empty": 2,
+    "wrong_content_type": 2,
+    "multipart_valid": 2,
+    "multipart_broken": 4,
+    "bad_language": 3,
+    "multipart_bad_language": 2,
+    "wrong_method": 1,
 }
 KINDS = {"json": JSON_KINDS, "form": FORM_KINDS, "none": NOBODY_KINDS, "stt": STT_KINDS}
 METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"]
 
 UNKNOWN_PATHS = [
-    "/api", "/api/", "/api/nope", "/api/orders/1/pay/extra", "/api/orders/1/cancel", "/api/auth",
-    "/api/auth/", "/api/auth/nope", "/api/voice", "/api/voice/", "/api/voice/tts", "/api/account",
-    "/api/account/", "/api/account/delete", "/api/%00", "/api/%FF%FE", "/api/orders%2F1", "/api//orders",
-    "/api/./orders", "/api/../api/orders", "/api/quote/extra", "/api/QUOTE", "/api/menu.json",
-    "/api/openapi.yaml", "/api/orders?" + "x=1&" * 2000, "/api/" + "a" * 8000, "/api/voice_nope",
-    "/api/checkout/", "/api/checkout/checkout/1", "/api/set_language/ko",
+    "/api",
+    "/api/",
+    "/api/nope",
+    "/api/orders/1/pay/extra",
+    "/api/orders/1/cancel",
+    "/api/auth",
+    "/api/auth/",
+    "/api/auth/nope",
+    "/api/voice",
+    "/api/voice/",
+    "/api/voice/tts",
+    "/api/account",
+    "/api/account/",
+    "/api/account/delete",
+    "/api/%00",
+    "/api/%FF%FE",
+    "/api/orders%2F1",
+    "/api//orders",
+    "/api/./orders",
+    "/api/../api/orders",
+    "/api/quote/extra",
+    "/api/QUOTE",
+    "/api/menu.json",
+    "/api/openapi.yaml",
+    "/api/orders?" + "x=1&" * 2000,
+    "/api/" + "a" * 8000,
+    "/api/voice_nope",
+    "/api/checkout/",
+    "/api/checkout/checkout/1",
+    "/api/set_language/ko",
 ]
 
 
@@ -776,7 +1019,9 @@ def resolve_path(rng: random.Random, target: Target, ctx: Context, kind: str) ->
     return target.path.replace("{id}", bad_ids(rng, ctx.order_id)), "bad_path_id"
 
 
-def build_body(rng: random.Random, target: Target, ctx: Context, index: int, kind: str) -> tuple[str, bytes | None, str]:
+def build_body(
+    rng: random.Random, target: Target, ctx: Context, index: int, kind: str
+) -> tuple[str, bytes | None, str]:
     """(query string, body, content type) for a target and mutation kind."""
     valid = target.valid(rng, ctx, index)
     if target.encoding == "json":
@@ -788,7 +1033,21 @@ def build_body(rng: random.Random, target: Target, ctx: Context, index: int, kin
     if target.encoding == "stt":
         return mutate_stt(rng, kind)
     if kind == "query_junk":
-        return "?" + rng.choice(["a=%00", "id=abc", "x=" + "y" * 5000, "%FF=1", "&&=&", "limit=-1&offset=99999999999999999999"]), None, ""
+        return (
+            "?"
+            + rng.choice(
+                [
+                    "a=%00",
+                    "id=abc",
+                    "x=" + "y" * 5000,
+                    "%FF=1",
+                    "&&=&",
+                    "limit=-1&offset=99999999999999999999",
+                ]
+            ),
+            None,
+            "",
+        )
     if kind == "body_on_get":
         return "", rng.choice([b"{}", b"\x00\xff", b"a=1"]), rng.choice([JSON_CT, FORM_CT, "text/plain"])
     return "", None, ""
@@ -804,12 +1063,16 @@ def choose_kind(rng: random.Random, target: Target, budget: list[int]) -> str:
     return kind
 
 
-def make_case(rng: random.Random, index: int, target: Target, kind: str, ctx: Context, sessions: dict, base: str) -> Case:
+def make_case(
+    rng: random.Random, index: int, target: Target, kind: str, ctx: Context, sessions: dict, base: str
+) -> Case:
     path, kind = resolve_path(rng, target, ctx, kind)
     method = target.method
     if kind == "wrong_method":
         method = rng.choice([m for m in METHODS if m != target.method])
-    query, body, ct = build_body(rng, target, ctx, index, "valid" if kind in ("wrong_method", "bad_path_id") else kind)
+    query, body, ct = build_body(
+        rng, target, ctx, index, "valid" if kind in ("wrong_method", "bad_path_id") else kind
+    )
     headers = common_headers(rng, target, method, ctx, index, sessions, base)
     if ct:
         headers.append(("Content-Type", ct))
@@ -845,16 +1108,29 @@ def sweep_plans(ctx: Context) -> list[tuple[Target, tuple, int]]:
     return plans
 
 
-def nul_case(rng: random.Random, index: int, plan: tuple[Target, tuple, int], ctx: Context, sessions: dict, base: str) -> Case:
+def nul_case(
+    rng: random.Random, index: int, plan: tuple[Target, tuple, int], ctx: Context, sessions: dict, base: str
+) -> Case:
     target, path, draw = plan
     body = target.valid(random.Random(draw), ctx, index) or {}
     set_at(body, path, get_at(body, path) + "\x00")
-    data, ct = (encode_json(body), JSON_CT) if target.encoding == "json" else (encode_form(list(body.items())), FORM_CT)
+    data, ct = (
+        (encode_json(body), JSON_CT)
+        if target.encoding == "json"
+        else (encode_form(list(body.items())), FORM_CT)
+    )
     path_str, _ = resolve_path(rng, target, ctx, "valid")
     # Signed in, so the field gets past the log-in check to whatever reads it.
     session = sessions["main" if target.own_session else "spare"]
-    headers = [("Accept", JSON_CT), ("Cookie", f"{SESSION_COOKIE}={session}"), ("Origin", base), ("Content-Type", ct)]
-    return Case(index, target.label, "nul_sweep:" + ".".join(map(str, path)), target.method, path_str, headers, data)
+    headers = [
+        ("Accept", JSON_CT),
+        ("Cookie", f"{SESSION_COOKIE}={session}"),
+        ("Origin", base),
+        ("Content-Type", ct),
+    ]
+    return Case(
+        index, target.label, "nul_sweep:" + ".".join(map(str, path)), target.method, path_str, headers, data
+    )
 
 
 def big_cases(seed: int, start: int, ctx: Context, sessions: dict, base: str) -> list[Case]:
@@ -868,21 +1144,38 @@ def big_cases(seed: int, start: int, ctx: Context, sessions: dict, base: str) ->
         return lambda: json.dumps(wrap("x" * size)).encode()
 
     def b64(size: int, salt: int) -> Callable[[], bytes]:
-        return lambda: json.dumps({"audio_b64": base64.b64encode(blob(size, salt)()).decode(), "language": "ko"}).encode()
+        return lambda: json.dumps(
+            {"audio_b64": base64.b64encode(blob(size, salt)()).decode(), "language": "ko"}
+        ).encode()
 
     mb = 1024 * 1024
     plans = [
-        ("POST /api/quote", "/api/quote", JSON_CT, huge_json(3 * mb, lambda s: {"draft": {"lines": [], "side_dishes": [], "pad": s}})),
+        (
+            "POST /api/quote",
+            "/api/quote",
+            JSON_CT,
+            huge_json(3 * mb, lambda s: {"draft": {"lines": [], "side_dishes": [], "pad": s}}),
+        ),
         ("POST /api/orders", "/api/orders", JSON_CT, huge_json(20 * mb, lambda s: {"store": s})),
         ("POST /api/voice/stt", "/api/voice/stt", "audio/webm", blob(3 * mb, 1)),
         ("POST /api/voice/stt", "/api/voice/stt", "audio/wav", blob(20 * mb, 2)),
         ("POST /api/voice_transcribe", "/api/voice_transcribe", JSON_CT, b64(3 * mb // 4 * 3, 3)),
         ("POST /api/voice_transcribe", "/api/voice_transcribe", JSON_CT, b64(15 * mb, 4)),
-        ("POST /api/account/login", "/api/account/login", FORM_CT, lambda: b"email=" + b"a" * (3 * mb) + b"&password=x"),
+        (
+            "POST /api/account/login",
+            "/api/account/login",
+            FORM_CT,
+            lambda: b"email=" + b"a" * (3 * mb) + b"&password=x",
+        ),
     ]
     cases = []
     for offset, (label, path, ct, factory) in enumerate(plans):
-        headers = [("Accept", JSON_CT), ("Origin", base), ("Cookie", f"{SESSION_COOKIE}={sessions['main']}"), ("Content-Type", ct)]
+        headers = [
+            ("Accept", JSON_CT),
+            ("Origin", base),
+            ("Cookie", f"{SESSION_COOKIE}={sessions['main']}"),
+            ("Content-Type", ct),
+        ]
         cases.append(Case(start + offset, label, "big_body", "POST", path, headers, None, factory))
     return cases
 
@@ -943,7 +1236,11 @@ def send(base: str, case: Case, timeout: float = REQUEST_TIMEOUT_S) -> Outcome:
                 pass  # the server may answer a body it refuses before reading all of it
         resp = conn.getresponse()
         data = resp.read()
-        return Outcome(resp.status, response=data[:SHOWN_BODY_CHARS].decode("utf-8", "replace"), seconds=time.monotonic() - started)
+        return Outcome(
+            resp.status,
+            response=data[:SHOWN_BODY_CHARS].decode("utf-8", "replace"),
+            seconds=time.monotonic() - started,
+        )
     except (OSError, http.client.HTTPException) as err:
         reason = "timeout" if isinstance(err, (socket.timeout, TimeoutError)) else type(err).__name__
         return Outcome(None, error=f"{reason}: {err}", seconds=time.monotonic() - started)
@@ -951,7 +1248,9 @@ def send(base: str, case: Case, timeout: float = REQUEST_TIMEOUT_S) -> Outcome:
         conn.close()
 
 
-def simple_request(base: str, method: str, path: str, body: Any = None, cookie: str | None = None) -> tuple[int | None, dict, Any, list[str]]:
+def simple_request(
+    base: str, method: str, path: str, body: Any = None, cookie: str | None = None
+) -> tuple[int | None, dict, Any, list[str]]:
     """A plain JSON request for the setup: status, JSON answer, Set-Cookie headers."""
     conn = connection(base, REQUEST_TIMEOUT_S)
     headers = {"Accept": JSON_CT, "Origin": base}
@@ -1007,13 +1306,18 @@ def setup(base: str, seed: int) -> tuple[Context, dict[str, str]]:
     nonce = os.urandom(4).hex()
     email = f"fuzz-main-{seed}-{nonce}@example.test"
     status, _, answer, cookies = simple_request(
-        base, "POST", "/api/auth/signup", {"email": email, "password": PASSWORD, "name": "퍼즈", "phone": "010-0000-0000"}
+        base,
+        "POST",
+        "/api/auth/signup",
+        {"email": email, "password": PASSWORD, "name": "퍼즈", "phone": "010-0000-0000"},
     )
     main = session_from(cookies)
     if status is None or status >= 300 or not main:
         raise SystemExit(f"setup: sign-up answered {status}: {answer}")
     # A second session for the log-out cases, which would end the one the others use.
-    status, _, answer, cookies = simple_request(base, "POST", "/api/auth/login", {"email": email, "password": PASSWORD})
+    status, _, answer, cookies = simple_request(
+        base, "POST", "/api/auth/login", {"email": email, "password": PASSWORD}
+    )
     spare = session_from(cookies) or main
     order_id = create_setup_order(base, main, random.Random(seed))
     ctx = Context(email=email, order_id=order_id, seed=seed, nonce=nonce)
@@ -1079,7 +1383,9 @@ def case_record(case: Case, outcome: Outcome) -> dict:
     }
 
 
-def summarize(base: str, seed: int, cases: list[Case], outcomes: list[Outcome], seconds: float, alive: bool) -> dict:
+def summarize(
+    base: str, seed: int, cases: list[Case], outcomes: list[Outcome], seconds: float, alive: bool
+) -> dict:
     per_endpoint: dict[str, Counter] = defaultdict(Counter)
     per_status: Counter = Counter()
     failures, allowed = [], []
@@ -1097,7 +1403,10 @@ def summarize(base: str, seed: int, cases: list[Case], outcomes: list[Outcome], 
         "cases": len(cases),
         "seconds": round(seconds, 1),
         "server_alive_at_end": alive,
-        "per_endpoint": {k: {"cases": sum(v.values()), "statuses": dict(sorted(v.items()))} for k, v in sorted(per_endpoint.items())},
+        "per_endpoint": {
+            k: {"cases": sum(v.values()), "statuses": dict(sorted(v.items()))}
+            for k, v in sorted(per_endpoint.items())
+        },
         "per_status": dict(sorted(per_status.items())),
         "failures": failures,
         "allowed_voice_5xx": len(allowed),
@@ -1107,11 +1416,16 @@ def summarize(base: str, seed: int, cases: list[Case], outcomes: list[Outcome], 
 
 def group_failures(failures: list[dict]) -> list[dict]:
     groups: Counter = Counter((f["endpoint"], f["kind"].split(":")[0], f["status"]) for f in failures)
-    return [{"endpoint": e, "kind": k, "status": s, "count": n} for (e, k, s), n in sorted(groups.items(), key=lambda x: (-x[1], str(x[0])))]
+    return [
+        {"endpoint": e, "kind": k, "status": s, "count": n}
+        for (e, k, s), n in sorted(groups.items(), key=lambda x: (-x[1], str(x[0])))
+    ]
 
 
 def print_summary(report: dict, max_listed: int) -> None:
-    print(f"\n{report['cases']} cases against {report['base']} (seed {report['seed']}) in {report['seconds']} s\n")
+    print(
+        f"\n{report['cases']} cases against {report['base']} (seed {report['seed']}) in {report['seconds']} s\n"
+    )
     width = max(len(k) for k in report["per_endpoint"]) + 2
     print(f"{'endpoint':<{width}}{'cases':>6}  statuses")
     for endpoint, row in report["per_endpoint"].items():
@@ -1156,7 +1470,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--base", default="http://127.0.0.1:3100", help="the server's base URL")
     p.add_argument("--cases", type=int, default=2400, help="how many requests (at least 2000 recommended)")
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--workers", type=int, default=4, help="requests in flight at once (1: exact replay order)")
+    p.add_argument(
+        "--workers", type=int, default=4, help="requests in flight at once (1: exact replay order)"
+    )
     p.add_argument("--report", help="write the summary as JSON to this file")
     p.add_argument("--case", type=int, help="send only this case and print the whole exchange")
     p.add_argument("--max-listed", type=int, default=0, help="5xx listed on the console (0: all)")

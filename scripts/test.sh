@@ -73,6 +73,33 @@ done_step
 wasm="$(ls target/site/pkg/*.wasm)"
 log "release WASM: $(stat -c %s "$wasm") bytes raw, $(gzip -9c "$wasm" | wc -c) bytes gzip"
 
+# The API contract: schemathesis over /api/openapi.json and our own fuzzer over every server
+# function and REST route (at least 2,000 cases), against a release server of their own with a
+# throwaway database, no AI worker and a 2 s AI timeout. Any 5xx (or no answer) fails the run.
+step "API contract: schemathesis and the fuzzer (no 5xx)"
+FUZZ_DB="${FUZZ_DB:-mrdaebak_fuzz}"
+FUZZ_ADDR="${FUZZ_ADDR:-127.0.0.1:3101}"
+psql_admin -c "DROP DATABASE IF EXISTS \"$FUZZ_DB\" WITH (FORCE)" >/dev/null
+psql_admin -c "CREATE DATABASE \"$FUZZ_DB\"" >/dev/null
+DATABASE_URL="postgres://$PG_USER@$PG_HOST:$PG_PORT/$FUZZ_DB" LISTEN_ADDR="$FUZZ_ADDR" \
+  LEPTOS_SITE_ROOT=target/site LEPTOS_ENV=PROD RUST_LOG=warn AI_TIMEOUT_SECS=2 \
+  AI_LLM_QUEUE="ai:queue:llm:fuzz-$$" AI_STT_QUEUE="ai:queue:stt:fuzz-$$" \
+  LIMIT_KEY_PREFIX="limit:fuzz-$$" target/release/server >target/fuzz-server.log 2>&1 &
+FUZZ_PID=$!
+for _ in $(seq 1 60); do
+  curl -fs "http://$FUZZ_ADDR/healthz" >/dev/null && break
+  sleep 0.5
+done
+fuzz_ok=1
+python3 scripts/fuzz_api.py --base "http://$FUZZ_ADDR" --cases "${FUZZ_CASES:-2400}" --seed 1 \
+  --report target/fuzz-report.json || fuzz_ok=0
+"$ROOT/scripts/schemathesis.sh" "http://$FUZZ_ADDR" || fuzz_ok=0
+kill "$FUZZ_PID" 2>/dev/null || true
+wait "$FUZZ_PID" 2>/dev/null || true
+[ "$fuzz_ok" = 1 ] || { tail -50 target/fuzz-server.log; die "the API answered 5xx (see above)"; }
+psql_admin -c "DROP DATABASE IF EXISTS \"$FUZZ_DB\" WITH (FORCE)" >/dev/null
+done_step
+
 step "Playwright against the release server on $E2E_ADDR, with the real ai-worker"
 psql_admin -c "DROP DATABASE IF EXISTS \"$E2E_DB\" WITH (FORCE)" >/dev/null
 psql_admin -c "CREATE DATABASE \"$E2E_DB\"" >/dev/null

@@ -87,9 +87,13 @@ pub fn App() -> impl IntoView {
     provide_auth();
 
     view! {
-        <Html {..} lang=move || lang.get().code() />
+        // `try_get`: the server may render the head after a 404 page's owner is gone; a
+        // panic there dropped the connection (the fuzzer, 16 requests at once).
+        <Html {..} lang=move || lang.try_get().unwrap_or_default().code() />
         <Stylesheet id="leptos" href="/pkg/mrdaebak.css" />
-        <Title text=move || lang.get().pick("미스터 대박 디너", "Mr. Daebak Dinner") />
+        <Title text=move || {
+            lang.try_get().unwrap_or_default().pick("미스터 대박 디너", "Mr. Daebak Dinner")
+        } />
         <Router>
             <Header />
             <main class="container">

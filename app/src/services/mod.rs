@@ -47,9 +47,7 @@ pub async fn checkout(
     let Some(key) = idempotency_key else {
         return create_and_pay(pool, customer_id, req, &card).await;
     };
-    if key.is_empty() || key.len() > 200 {
-        return Err(AppError::invalid("Idempotency-Key", "1–200자여야 합니다"));
-    }
+    payments::check_idempotency_key(key)?;
     let order_json = serde_json::to_string(&req.order).map_err(|_| AppError::Internal)?;
     let request_hash = format!(
         "checkout:{}",

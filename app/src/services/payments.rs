@@ -28,6 +28,19 @@ struct LockedOrder {
     final_price: i64,
 }
 
+/// What an `Idempotency-Key` may be: 1–200 visible ASCII characters (it is stored, and a
+/// header could not carry anything else either).
+pub fn check_idempotency_key(key: &str) -> Result<(), AppError> {
+    let visible = key.bytes().all(|b| b.is_ascii_graphic());
+    if key.is_empty() || key.len() > 200 || !visible {
+        return Err(AppError::invalid(
+            "Idempotency-Key",
+            "1–200자의 보이는 ASCII 문자여야 합니다",
+        ));
+    }
+    Ok(())
+}
+
 impl PaymentService {
     /// Pays `order_id` for its owner. With an idempotency key, a repeated request returns the
     /// first answer; without one, paying a paid order returns its receipt and charges nothing.
@@ -40,9 +53,7 @@ impl PaymentService {
         idempotency_key: Option<&str>,
     ) -> PaymentOutcome {
         if let Some(key) = idempotency_key {
-            if key.is_empty() || key.len() > 200 {
-                return Err(AppError::invalid("Idempotency-Key", "1–200자여야 합니다"));
-            }
+            check_idempotency_key(key)?;
         }
         let now = Utc::now();
         let card = validate_card(card, (now.year(), now.month()))?;

@@ -54,6 +54,21 @@ async fn a_nul_card_holder_makes_no_order_and_the_retry_gets_the_same_answer() {
         (status, err["field"].as_str()),
         (StatusCode::BAD_REQUEST, Some("holder"))
     );
+    // A key is stored too: a NUL in it is the caller's 400, not our 500.
+    let valid = json!({ "order": one_chicken("gangnam"), "payment": card(CARD_OK) });
+    let (status, err) = error_of(
+        app.post_as(
+            Some(&customer),
+            "/api/checkout",
+            &json!({ "request": valid, "idempotency_key": "k\u{0}" }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (status, err["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("Idempotency-Key"))
+    );
     assert_eq!(app.order_count_of(customer.customer_id).await, 0);
     assert_eq!(app.inventory("gangnam").await, before, "nothing reserved");
 }
