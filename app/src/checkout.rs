@@ -15,6 +15,7 @@ use crate::pricing::{AppliedDiscount, PricingBreakdown};
 
 /// A live price for the builder: the breakdown and the discounts in words.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Quote {
     pub pricing: PricingBreakdown,
     pub discounts: Vec<AppliedDiscount>,

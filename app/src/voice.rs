@@ -64,7 +64,6 @@ pub struct VoiceAnalyzeRequest {
     /// after picking 디럭스 by hand keeps 디럭스. Checked against the live menu like the AI's
     /// answers; it carries no price.
     #[serde(default)]
-    #[cfg_attr(feature = "ssr", schema(schema_with = schema_refs::order_state_or_null))]
     pub order_state: Option<OrderState>,
 }
 
@@ -75,41 +74,11 @@ pub struct VoiceAnalyzeRequest {
 pub struct VoiceAnalysisResponse {
     pub session_id: String,
     pub transcript: String,
-    #[cfg_attr(feature = "ssr", schema(schema_with = schema_refs::voice_analysis))]
     pub analysis: VoiceAnalysis,
     /// The order so far as the builder's draft, when it names a dinner, a style and a quantity.
     pub order_draft: Option<OrderDraft>,
     /// The draft priced for this customer (tier, events), when there is a draft.
-    #[cfg_attr(feature = "ssr", schema(schema_with = schema_refs::quote_or_null))]
     pub quote: Option<Quote>,
-}
-
-/// OpenAPI schemas of the fields whose types come from other crates (`ai_protocol`) or have no
-/// schema of their own (`Quote`): references to the components the server's API description
-/// (`server::api::openapi`) defines for them.
-#[cfg(feature = "ssr")]
-mod schema_refs {
-    use utoipa::openapi::schema::{OneOfBuilder, Type};
-    use utoipa::openapi::{ObjectBuilder, Ref, RefOr, Schema};
-
-    fn or_null(name: &str) -> RefOr<Schema> {
-        OneOfBuilder::new()
-            .item(ObjectBuilder::new().schema_type(Type::Null))
-            .item(Ref::from_schema_name(name))
-            .into()
-    }
-
-    pub fn order_state_or_null() -> RefOr<Schema> {
-        or_null("OrderState")
-    }
-
-    pub fn voice_analysis() -> Ref {
-        Ref::from_schema_name("VoiceAnalysis")
-    }
-
-    pub fn quote_or_null() -> RefOr<Schema> {
-        or_null("Quote")
-    }
 }
 
 /// An audio container the worker decodes, recognised from the bytes themselves.

@@ -9,6 +9,7 @@ pub const CONFIDENCE_THRESHOLD: f32 = 0.7;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Intent {
     /// A new order (or the first utterance of a session).
     #[default]
@@ -21,6 +22,7 @@ pub enum Intent {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ConversationState {
     /// Something is still missing (e.g. the style); see `additional_questions`.
     #[default]
@@ -33,6 +35,7 @@ pub enum ConversationState {
 
 /// A component quantity change: 0 removes it, more than the default adds units.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Customization {
     pub component: String,
     pub quantity: u32,
@@ -40,6 +43,7 @@ pub struct Customization {
 
 /// The order a voice session has built so far; sent back with the next utterance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderState {
     pub menu: Option<String>,
     pub style: Option<String>,
@@ -53,6 +57,7 @@ pub struct OrderState {
 
 /// What the worker understood from one utterance.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VoiceAnalysis {
     pub intent: Intent,
     pub menu: Option<String>,

@@ -82,10 +82,6 @@ impl Limits {
         }
     }
 
-    pub fn config(&self) -> &LimitConfig {
-        &self.config
-    }
-
     fn login_keys(&self, email: &str, client: Option<ClientAddr>) -> Vec<(String, u32)> {
         let p = &self.config.prefix;
         let mut keys = vec![(

@@ -3,8 +3,7 @@
 //! in this module's siblings; the request and response types are the shared types in `app`.
 //!
 //! Some schemas here exist only for the description: the error envelope every `/api/*` error
-//! answers with (written by `AppError::to_body`), the audio upload, and the voice types that come
-//! from `ai_protocol` (a crate without OpenAPI support) or have no schema of their own (`Quote`).
+//! answers with (written by `AppError::to_body`) and the audio upload.
 
 use std::sync::LazyLock;
 
@@ -49,12 +48,12 @@ pub const SESSION_SECURITY: &str = "session_cookie";
         ErrorBody,
         SttUpload,
         AudioBody,
-        Quote,
-        OrderState,
-        Customization,
-        VoiceAnalysis,
-        Intent,
-        ConversationState,
+        app::checkout::Quote,
+        ai_protocol::OrderState,
+        ai_protocol::Customization,
+        ai_protocol::VoiceAnalysis,
+        ai_protocol::Intent,
+        ai_protocol::ConversationState,
     )),
     modifiers(&SessionCookie),
     tags(
@@ -160,74 +159,6 @@ pub struct SttUpload {
 #[schema(value_type = String, format = Binary)]
 pub struct AudioBody(pub Vec<u8>);
 
-/// A draft priced for the customer (`app::checkout::Quote`).
-#[derive(ToSchema)]
-pub struct Quote {
-    pub pricing: app::pricing::PricingBreakdown,
-    pub discounts: Vec<app::pricing::AppliedDiscount>,
-}
-
-/// The order a voice session has built so far (`ai_protocol::OrderState`); sent back with the
-/// next utterance.
-#[derive(ToSchema)]
-pub struct OrderState {
-    pub menu: Option<String>,
-    pub style: Option<String>,
-    pub quantity: Option<u32>,
-    #[schema(required = false)]
-    pub customizations: Vec<Customization>,
-    /// Side dish codes; a code listed twice means two of it.
-    #[schema(required = false)]
-    pub side_dishes: Vec<String>,
-}
-
-/// A component quantity change (`ai_protocol::Customization`): 0 removes it, more than the
-/// default adds units.
-#[derive(ToSchema)]
-pub struct Customization {
-    pub component: String,
-    pub quantity: u32,
-}
-
-/// What the AI understood from one utterance (`ai_protocol::VoiceAnalysis`).
-#[derive(ToSchema)]
-pub struct VoiceAnalysis {
-    pub intent: Intent,
-    pub menu: Option<String>,
-    pub style: Option<String>,
-    pub quantity: Option<u32>,
-    pub customizations: Vec<Customization>,
-    pub side_dishes: Vec<String>,
-    /// 0..1; below 0.7 the order is not trusted.
-    pub confidence: f32,
-    /// The reply shown (and read) to the customer, in the utterance's language.
-    pub response: String,
-    pub recommended_menu: Option<String>,
-    pub alternatives: Vec<String>,
-    pub additional_questions: Vec<String>,
-    /// The session's order after this utterance.
-    pub order_state: OrderState,
-    pub state: ConversationState,
-}
-
-/// `ai_protocol::Intent`.
-#[derive(ToSchema)]
-#[schema(rename_all = "snake_case")]
-pub enum Intent {
-    Order,
-    Modify,
-    Unclear,
-}
-
-/// `ai_protocol::ConversationState`.
-#[derive(ToSchema)]
-#[schema(rename_all = "snake_case")]
-pub enum ConversationState {
-    Collecting,
-    Ready,
-    Unclear,
-}
-
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
@@ -247,59 +178,6 @@ mod tests {
             .keys()
             .cloned()
             .collect()
-    }
-
-    fn keys(value: &impl serde::Serialize) -> BTreeSet<String> {
-        serde_json::to_value(value)
-            .expect("serialises")
-            .as_object()
-            .expect("an object")
-            .keys()
-            .cloned()
-            .collect()
-    }
-
-    /// The schemas written by hand for other crates' types must keep their fields.
-    #[test]
-    fn the_mirrored_schemas_have_the_fields_of_their_types() {
-        let doc = doc();
-        let state = ai_protocol::OrderState::default();
-        assert_eq!(property_names(&doc, "OrderState"), keys(&state));
-        let customization = ai_protocol::Customization {
-            component: "steak".into(),
-            quantity: 2,
-        };
-        assert_eq!(property_names(&doc, "Customization"), keys(&customization));
-        let analysis = ai_protocol::VoiceAnalysis {
-            intent: ai_protocol::Intent::Order,
-            menu: None,
-            style: None,
-            quantity: None,
-            customizations: vec![],
-            side_dishes: vec![],
-            confidence: 0.9,
-            response: String::new(),
-            recommended_menu: None,
-            alternatives: vec![],
-            additional_questions: vec![],
-            order_state: state,
-            state: ai_protocol::ConversationState::Collecting,
-        };
-        assert_eq!(property_names(&doc, "VoiceAnalysis"), keys(&analysis));
-        let pricing = app::pricing::PricingBreakdown {
-            tier: app::order::Tier::Regular,
-            tier_percent: 0,
-            lines: vec![],
-            side_dishes: vec![],
-            original_price: app::money::Money(0),
-            discount_amount: app::money::Money(0),
-            final_price: app::money::Money(0),
-        };
-        let quote = app::checkout::Quote {
-            pricing,
-            discounts: vec![],
-        };
-        assert_eq!(property_names(&doc, "Quote"), keys(&quote));
     }
 
     /// The error envelope names every detail `AppError::to_body` writes.
