@@ -8,7 +8,7 @@ use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::get;
 use axum::Router;
 use leptos::prelude::*;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
 use tokio::net::TcpListener;
@@ -154,8 +154,17 @@ impl Application {
     }
 }
 
+/// The app's routes, listed once per process. Listing renders the app with resource loading
+/// switched off by a process-wide flag (`leptos_server::SuppressResourceLoad`), so a second
+/// listing while another router in the process serves pages left their resources unloaded and
+/// those responses hung (the test suite builds many apps in one process).
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let context = state.app_context();
     let options = state.leptos_options.clone();
     Router::new()
