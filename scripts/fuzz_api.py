@@ -351,6 +351,22 @@ def card_body(rng: random.Random, ctx: Context, i: int) -> dict:
     return card(rng)
 
 
+def cancel_body(rng: random.Random, ctx: Context, i: int) -> dict:
+    return {"reason": rng.choice(["일정이 바뀌었어요", "changed my mind"])}
+
+
+def cancel_fn_body(rng: random.Random, ctx: Context, i: int) -> dict:
+    return {"order_id": ctx.order_id, **cancel_body(rng, ctx, i)}
+
+
+def status_body(rng: random.Random, ctx: Context, i: int) -> dict:
+    return {"status": rng.choice(["preparing", "delivering", "cancelled"]), "reason": "fuzz"}
+
+
+def move_order_fn_body(rng: random.Random, ctx: Context, i: int) -> dict:
+    return {"order_id": ctx.order_id, **status_body(rng, ctx, i)}
+
+
 def voice_body(rng: random.Random, ctx: Context, i: int) -> dict:
     return voice_request(rng)
 
@@ -382,6 +398,9 @@ def targets() -> list[Target]:
         server_fn("my_orders", "form"),
         server_fn("order", "form", order_fn_body, weight=2),
         server_fn("set_language", "form", set_language_fn_body),
+        server_fn("staff_orders", "form"),
+        server_fn("move_order", "json", move_order_fn_body),
+        server_fn("cancel_my_order", "json", cancel_fn_body),
         # REST routes (server/src/api/*.rs).
         rest("POST", "/api/auth/signup", "json", signup_body, weight=2),
         rest("POST", "/api/auth/login", "json", login_body),
@@ -402,6 +421,9 @@ def targets() -> list[Target]:
         rest(
             "POST", "/api/orders/{id}/pay", "json", card_body, idempotency_header=True, path_id=True, weight=2
         ),
+        rest("POST", "/api/orders/{id}/cancel", "json", cancel_body, path_id=True),
+        rest("GET", "/api/staff/orders", "none"),
+        rest("POST", "/api/staff/orders/{id}/status", "json", status_body, path_id=True),
         rest("POST", "/api/voice/analyze", "json", voice_body, weight=2),
         rest("POST", "/api/voice/stt", "stt", weight=2),
         rest("GET", "/api/openapi.json", "none"),

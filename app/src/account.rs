@@ -17,6 +17,23 @@ pub struct Customer {
     /// `regular`, `silver`, `gold` or `vip`.
     #[cfg_attr(feature = "ssr", schema(value_type = crate::order::Tier))]
     pub tier: String,
+    /// `customer`, or a staff role: `kitchen`, `delivery`, `manager`.
+    #[serde(default = "customer_role")]
+    pub role: String,
+    /// The store a kitchen or delivery worker belongs to.
+    #[serde(default)]
+    pub store_id: Option<i64>,
+}
+
+fn customer_role() -> String {
+    "customer".into()
+}
+
+impl Customer {
+    /// The staff role of this account, if it is staff.
+    pub fn staff_role(&self) -> Option<crate::staff::StaffRole> {
+        crate::staff::StaffRole::parse(&self.role)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -15,6 +15,8 @@ pub mod pricing;
 pub mod services;
 #[cfg(feature = "ssr")]
 pub mod ssr;
+pub mod staff;
+pub mod staff_board;
 pub mod text;
 pub mod voice;
 
@@ -27,7 +29,7 @@ use crate::i18n::{initial_lang, use_lang};
 use crate::pages::auth::provide_auth;
 use crate::pages::{
     AccountPage, DinnerPage, Header, HomePage, LoginPage, MenuPage, MyOrdersPage, NotFound,
-    OrderBuilderPage, OrderPage, PaymentPage, SignupPage,
+    OrderBuilderPage, OrderPage, PaymentPage, SignupPage, StaffBoardPage,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -109,6 +111,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/orders") view=MyOrdersPage />
                     <Route path=path!("/orders/:id") view=OrderPage />
                     <Route path=path!("/orders/:id/pay") view=PaymentPage />
+                    <Route path=path!("/staff") view=StaffBoardPage />
                 </Routes>
             </main>
         </Router>

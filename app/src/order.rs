@@ -341,6 +341,12 @@ pub struct OrderView {
     pub delivery: DeliveryDetails,
     pub estimated_delivery_at: Option<chrono::DateTime<chrono::Utc>>,
     pub created_at: chrono::DateTime<chrono::Utc>,
+    /// Every change of status after the order was placed, oldest first.
+    #[serde(default)]
+    pub history: Vec<crate::staff::StatusChange>,
+    /// The mock refund of a cancelled, paid order.
+    #[serde(default)]
+    pub refund: Option<crate::staff::Refund>,
 }
 
 /// What `create_order` answers: the order exists, pending payment.

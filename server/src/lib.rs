@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod config;
+pub mod events;
 pub mod health;
 pub mod jobs;
 pub mod middleware;

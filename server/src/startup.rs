@@ -81,11 +81,15 @@ impl Application {
         // Check often enough that an order never outlives its timeout by much.
         let every = (config.unpaid_order_timeout / 4)
             .clamp(Duration::from_secs(1), Duration::from_secs(30));
-        let background = vec![tokio::spawn(crate::jobs::expire_unpaid_orders(
-            pool.clone(),
-            config.unpaid_order_timeout,
-            every,
-        ))];
+        let events = crate::events::OrderEvents::default();
+        let background = vec![
+            tokio::spawn(crate::jobs::expire_unpaid_orders(
+                pool.clone(),
+                config.unpaid_order_timeout,
+                every,
+            )),
+            events.listen(pool.clone()),
+        ];
 
         let ai = AiClient::new(
             redis.clone(),
@@ -102,6 +106,7 @@ impl Application {
             redis,
             ai,
             limits,
+            events,
             tls: config.tls,
         };
         let router = router(state);

@@ -14,6 +14,8 @@ pub struct AppState {
     pub redis: RedisHandle,
     pub ai: AiClient,
     pub limits: Limits,
+    /// Order changes for the live pages.
+    pub events: crate::events::OrderEvents,
     /// Served behind TLS (HSTS, `Secure` cookies).
     pub tls: bool,
 }

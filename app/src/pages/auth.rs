@@ -26,14 +26,17 @@ pub fn use_auth() -> AuthContext {
     expect_context::<AuthContext>()
 }
 
-/// Where to go after signing in: the `next` query parameter if it is a local path.
-fn next_path() -> String {
+/// Where to go after signing in: the `next` query parameter if it is a local path, else the
+/// board for staff and the order page for customers.
+fn next_path(staff: bool) -> String {
     let next = use_query_map()
         .read_untracked()
         .get("next")
         .unwrap_or_default();
     if next.starts_with('/') && !next.starts_with("//") {
         next
+    } else if staff {
+        "/staff".to_owned()
     } else {
         "/order".to_owned()
     }
@@ -56,6 +59,9 @@ pub fn AccountLink() -> impl IntoView {
             {move || Suspend::new(async move {
                 match auth.customer.await {
                     Ok(Some(c)) => view! {
+                        {c.staff_role().is_some().then(|| view! {
+                            <A href="/staff" attr:data-testid="staff-link">{move || lang.get().pick("주방 보드", "Kitchen board")}</A>
+                        })}
                         <A href="/account" attr:class="account" attr:data-testid="account-link">
                             {c.name} " · " <span class="tier" data-testid="tier">{c.tier}</span>
                         </A>
@@ -78,7 +84,7 @@ pub fn SignupPage() -> impl IntoView {
     Effect::new(move |_| {
         if let Some(Ok(_)) = action.value().get() {
             auth.version.update(|v| *v += 1);
-            navigate(&next_path(), Default::default());
+            navigate(&next_path(false), Default::default());
         }
     });
     let err = move |field: &'static str| move || action.value().with(|v| error_for(v, field));
@@ -118,9 +124,12 @@ pub fn LoginPage() -> impl IntoView {
     let action = ServerAction::<Login>::new();
     let navigate = use_navigate();
     Effect::new(move |_| {
-        if let Some(Ok(_)) = action.value().get() {
+        if let Some(Ok(account)) = action.value().get() {
             auth.version.update(|v| *v += 1);
-            navigate(&next_path(), Default::default());
+            navigate(
+                &next_path(account.staff_role().is_some()),
+                Default::default(),
+            );
         }
     });
     view! {

@@ -4,10 +4,12 @@ pub mod auth;
 mod dinner;
 mod home;
 mod layout;
+mod live;
 mod menu;
 mod order_builder;
 pub mod orders;
 mod payment;
+mod staff;
 mod voice_order;
 
 pub use auth::{AccountPage, LoginPage, SignupPage};
@@ -18,3 +20,4 @@ pub use menu::MenuPage;
 pub use order_builder::OrderBuilderPage;
 pub use orders::{MyOrdersPage, OrderPage};
 pub use payment::PaymentPage;
+pub use staff::StaffBoardPage;

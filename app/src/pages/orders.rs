@@ -7,7 +7,10 @@ use leptos_router::hooks::use_params_map;
 use crate::checkout::{get_order, my_orders};
 use crate::i18n::{use_lang, Lang};
 use crate::order::OrderView;
+use crate::pages::live::on_order_events;
 use crate::pages::ErrorMessage;
+use crate::staff::OrderStatus;
+use crate::staff_board::CancelMyOrder;
 
 pub fn status_label(lang: Lang, status: &str) -> String {
     let (ko, en) = match status {
@@ -19,12 +22,13 @@ pub fn status_label(lang: Lang, status: &str) -> String {
         "cancelled" => ("취소됨", "Cancelled"),
         "paid" => ("결제 완료", "Paid"),
         "failed" => ("결제 실패", "Payment failed"),
+        "refunded" => ("환불 완료", "Refunded"),
         other => (other, other),
     };
     lang.pick(ko, en).to_owned()
 }
 
-fn format_time(t: &chrono::DateTime<chrono::Utc>) -> String {
+pub fn format_time(t: &chrono::DateTime<chrono::Utc>) -> String {
     const FORMAT: &str = "%Y-%m-%d %H:%M";
     // Shown in Korea's time, where the restaurant is.
     match chrono::FixedOffset::east_opt(9 * 3600) {
@@ -50,11 +54,22 @@ pub fn OrderPage() -> impl IntoView {
     let lang = use_lang();
     let order_id = order_id_param();
     let order = Resource::new(order_id, get_order);
+    // The page follows the order live: the kitchen's and the rider's steps appear as they happen.
+    let events = format!("/api/orders/{}/events", untrack(order_id));
+    let readable = move || order.get().is_some_and(|o| o.is_ok());
+    on_order_events(events, readable, move |_| order.refetch());
     view! {
         <Transition fallback=|| view! { <p class="loading">"…"</p> }>
             {move || Suspend::new(async move {
                 match order.await {
-                    Ok(o) => view! { {move || order_view(&o, lang.get())} }.into_any(),
+                    Ok(o) => view! {
+                        {
+                            let o = o.clone();
+                            move || order_view(&o, lang.get())
+                        }
+                        <Timeline order=o.clone() />
+                        <CancelBox order=o on_done=move || order.refetch() />
+                    }.into_any(),
                     Err(error) => view! { <ErrorMessage error /> }.into_any(),
                 }
             })}
@@ -119,6 +134,90 @@ fn order_view(o: &OrderView, l: Lang) -> impl IntoView + use<> {
             })}
             <p>{l.pick(o.store_name_ko.clone(), o.store_name_en.clone())} " → " {o.delivery.address.clone()} " (" {o.delivery.recipient.clone()} ")"</p>
         </article>
+    }
+}
+
+/// Placed, then every change of status with its time (and a cancel's reason).
+#[component]
+fn Timeline(order: OrderView) -> impl IntoView {
+    let lang = use_lang();
+    let steps: Vec<(String, String, Option<String>)> =
+        std::iter::once(("placed".to_owned(), format_time(&order.created_at), None))
+            .chain(
+                order
+                    .history
+                    .iter()
+                    .map(|h| (h.status.clone(), format_time(&h.at), h.reason.clone())),
+            )
+            .collect();
+    view! {
+        <ol class="timeline" data-testid="order-timeline" aria-label=move || lang.get().pick("주문 진행", "Order progress")>
+            {steps.into_iter().map(|(status, at, reason)| {
+                let label = status.clone();
+                view! {
+                    <li data-testid="timeline-step" data-status=status>
+                        <span>{move || match label.as_str() {
+                            "placed" => lang.get().pick("주문 접수", "Order placed").to_owned(),
+                            other => status_label(lang.get(), other),
+                        }}</span>
+                        " " <time>{at}</time>
+                        {reason.map(|r| view! { <span class="reason">" · " {r}</span> })}
+                    </li>
+                }
+            }).collect_view()}
+        </ol>
+    }
+}
+
+/// Cancel before the kitchen starts (asking why); afterwards, say that it is too late. A
+/// cancelled paid order shows its refund.
+#[component]
+fn CancelBox(order: OrderView, on_done: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+    let lang = use_lang();
+    let action = ServerAction::<CancelMyOrder>::new();
+    let reason = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = action.value().get() {
+            on_done();
+        }
+    });
+    let status = OrderStatus::parse(&order.order_status);
+    let id = order.id;
+    let refund = order.refund.clone().map(|r| view! {
+        <p class="success" data-testid="order-refund">
+            {move || lang.get().pick("환불 완료", "Refunded")} " " {move || lang.get().price(r.amount)} " · " {r.card_masked.clone()}
+        </p>
+    });
+    let body = match status {
+        Some(s) if s.customer_may_cancel() => view! {
+            <form class="cancel-form" data-testid="cancel-form" on:submit=move |ev| {
+                ev.prevent_default();
+                action.dispatch(CancelMyOrder { order_id: id, reason: reason.get_untracked() });
+            }>
+                <label>
+                    {move || lang.get().pick("취소 사유", "Reason for cancelling")}
+                    <input type="text" required maxlength="200" data-testid="cancel-reason"
+                        prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev)) />
+                </label>
+                <button type="submit" class="button danger" data-testid="cancel-order" disabled=move || action.pending().get()>
+                    {move || lang.get().pick("주문 취소", "Cancel order")}
+                </button>
+            </form>
+        }.into_any(),
+        Some(OrderStatus::Preparing | OrderStatus::Delivering) => view! {
+            <p class="note" data-testid="cancel-closed">
+                {move || lang.get().pick("조리가 시작되어 주문을 취소할 수 없습니다.", "The kitchen has started: the order can no longer be cancelled.")}
+            </p>
+        }.into_any(),
+        _ => ().into_any(),
+    };
+    view! {
+        {refund}
+        {body}
+        {move || match action.value().get() {
+            Some(Err(error)) => Some(view! { <ErrorMessage error /> }),
+            _ => None,
+        }}
     }
 }
 

@@ -153,7 +153,7 @@ pub fn token_from_cookie_header(header: &str) -> Option<&str> {
         .filter(|v| !v.is_empty())
 }
 
-const CUSTOMER_COLUMNS: &str = "c.id, c.email, c.name, c.phone, c.tier";
+const CUSTOMER_COLUMNS: &str = "c.id, c.email, c.name, c.phone, c.tier, c.role, c.store_id";
 
 impl AuthService {
     pub async fn signup(
@@ -164,7 +164,7 @@ impl AuthService {
         let hash = hash_password(req.password.clone()).await?;
         let inserted = sqlx::query_as::<_, Customer>(
             "INSERT INTO customers AS c (email, password_hash, name, phone) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (email) DO NOTHING RETURNING c.id, c.email, c.name, c.phone, c.tier",
+             ON CONFLICT (email) DO NOTHING RETURNING c.id, c.email, c.name, c.phone, c.tier, c.role, c.store_id",
         )
         .bind(&valid.email)
         .bind(&hash)

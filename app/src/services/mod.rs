@@ -4,9 +4,12 @@
 pub mod ai;
 pub mod auth;
 pub mod discount;
+pub mod lifecycle;
 pub mod limits;
+pub mod order_view;
 pub mod orders;
 pub mod payments;
+pub mod staff;
 pub mod voice;
 
 pub use ai::AiClient;
@@ -14,6 +17,7 @@ pub use auth::AuthService;
 pub use discount::DiscountService;
 pub use orders::OrderService;
 pub use payments::PaymentService;
+pub use staff::StaffService;
 pub use voice::VoiceService;
 
 use sha2::Digest;

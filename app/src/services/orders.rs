@@ -10,11 +10,13 @@ use crate::error::AppError;
 use crate::menu::ssr::load_menu;
 use crate::menu::Menu;
 use crate::order::{
-    CreatedOrder, DeliveryDetails, OrderItemView, OrderRequest, OrderSideDishView, OrderSummary,
-    OrderView, MAX_LETTERING_CHARS,
+    CreatedOrder, DeliveryDetails, OrderRequest, OrderSummary, OrderView, MAX_LETTERING_CHARS,
 };
-use crate::pricing::{AppliedDiscount, PricingBreakdown};
+use crate::pricing::PricingBreakdown;
+use crate::services::lifecycle::{record, release_stock, Transition};
+use crate::services::order_view::{load_order_view, OrderScope};
 use crate::services::DiscountService;
+use crate::staff::{Actor, OrderStatus};
 use crate::text::TextRule;
 
 pub struct OrderService;
@@ -419,92 +421,28 @@ impl OrderService {
         customer_id: i64,
         order_id: i64,
     ) -> Result<OrderView, AppError> {
-        #[derive(sqlx::FromRow)]
-        struct Row {
-            id: i64,
-            order_number: String,
-            store_name_ko: String,
-            store_name_en: String,
-            order_status: String,
-            payment_status: String,
-            source: String,
-            original_price: i64,
-            discount_amount: i64,
-            final_price: i64,
-            applied_discounts: serde_json::Value,
-            delivery_address: String,
-            recipient_name: String,
-            recipient_phone: String,
-            requested_delivery_at: Option<DateTime<Utc>>,
-            notes: Option<String>,
-            estimated_delivery_at: Option<DateTime<Utc>>,
-            created_at: DateTime<Utc>,
-        }
-        let row: Row = sqlx::query_as(
-            "SELECT o.id, o.order_number, s.name_ko AS store_name_ko, s.name_en AS store_name_en, \
-                    o.order_status, o.payment_status, o.source, o.original_price, o.discount_amount, \
-                    o.final_price, o.applied_discounts, o.delivery_address, o.recipient_name, \
-                    o.recipient_phone, o.requested_delivery_at, o.notes, o.estimated_delivery_at, o.created_at \
-             FROM orders o JOIN stores s ON s.id = o.store_id \
-             WHERE o.id = $1 AND o.customer_id = $2",
-        )
-        .bind(order_id)
-        .bind(customer_id)
-        .fetch_optional(pool)
-        .await?
-        .ok_or_else(|| AppError::NotFound("주문을 찾을 수 없습니다".into()))?;
+        load_order_view(pool, order_id, OrderScope::Customer(customer_id)).await
+    }
 
-        let items: Vec<OrderItemView> = sqlx::query_as(
-            "SELECT m.code AS menu, m.name_ko AS menu_name_ko, m.name_en AS menu_name_en, \
-                    st.code AS style, st.name_ko AS style_name_ko, st.name_en AS style_name_en, \
-                    i.quantity, i.unit_price, i.line_total, \
-                    coalesce((SELECT string_agg(ing.code || ' ×' || c.quantity, ', ' ORDER BY ing.code) \
-                              FROM order_item_customizations c \
-                              JOIN menu_components mc ON mc.id = c.component_id \
-                              JOIN ingredients ing ON ing.id = mc.ingredient_id \
-                              WHERE c.order_item_id = i.id), '') AS customizations, \
-                    CASE WHEN i.cake_size IS NULL THEN NULL \
-                         ELSE i.cake_size || ' / ' || i.cake_flavor || coalesce(' \"' || i.cake_lettering || '\"', '') END AS cake \
-             FROM order_items i JOIN menus m ON m.id = i.menu_id JOIN menu_styles st ON st.id = i.style_id \
-             WHERE i.order_id = $1 ORDER BY i.id",
-        )
-        .bind(order_id)
-        .fetch_all(pool)
-        .await?;
-        let side_dishes: Vec<OrderSideDishView> = sqlx::query_as(
-            "SELECT d.code, d.name_ko, d.name_en, s.quantity, s.line_total \
-             FROM order_side_dishes s JOIN side_dishes d ON d.id = s.side_dish_id \
-             WHERE s.order_id = $1 ORDER BY s.id",
-        )
-        .bind(order_id)
-        .fetch_all(pool)
-        .await?;
-        let discounts: Vec<AppliedDiscount> =
-            serde_json::from_value(row.applied_discounts).unwrap_or_default();
-        Ok(OrderView {
-            id: row.id,
-            order_number: row.order_number,
-            store_name_ko: row.store_name_ko,
-            store_name_en: row.store_name_en,
-            order_status: row.order_status,
-            payment_status: row.payment_status,
-            source: row.source,
-            items,
-            side_dishes,
-            discounts,
-            original_price: crate::money::Money(row.original_price),
-            discount_amount: crate::money::Money(row.discount_amount),
-            final_price: crate::money::Money(row.final_price),
-            delivery: DeliveryDetails {
-                address: row.delivery_address,
-                recipient: row.recipient_name,
-                phone: row.recipient_phone,
-                requested_at: row.requested_delivery_at.map(|t| t.to_rfc3339()),
-                notes: row.notes,
-            },
-            estimated_delivery_at: row.estimated_delivery_at,
-            created_at: row.created_at,
-        })
+    /// Cancels one of the customer's orders before the kitchen starts it: its stock goes back
+    /// and a paid order is refunded (once, however many requests race).
+    pub async fn cancel_order(
+        pool: &PgPool,
+        customer_id: i64,
+        order_id: i64,
+        reason: &str,
+    ) -> Result<OrderView, AppError> {
+        let scope = OrderScope::Customer(customer_id);
+        let change = Transition {
+            actor: Actor::Customer,
+            by: customer_id,
+            to: OrderStatus::Cancelled,
+            reason: Some(reason),
+        };
+        let mut tx = pool.begin().await?;
+        change.apply(&mut tx, order_id, scope).await?;
+        tx.commit().await?;
+        load_order_view(pool, order_id, scope).await
     }
 
     pub async fn list_orders(
@@ -544,20 +482,18 @@ impl OrderService {
         if expired.is_empty() {
             return Ok(0);
         }
-        // Release the reservations and return their units to the store in one statement.
-        sqlx::query(
-            "WITH released AS ( \
-                UPDATE order_inventory_reservations SET status = 'released' \
-                WHERE order_id = ANY($1) AND status = 'reserved' \
-                RETURNING store_id, ingredient_id, quantity), \
-             totals AS (SELECT store_id, ingredient_id, sum(quantity)::int AS quantity \
-                        FROM released GROUP BY store_id, ingredient_id) \
-             UPDATE store_inventory si SET quantity_on_hand = si.quantity_on_hand + t.quantity \
-             FROM totals t WHERE si.store_id = t.store_id AND si.ingredient_id = t.ingredient_id",
-        )
-        .bind(&expired)
-        .execute(&mut *tx)
-        .await?;
+        release_stock(&mut tx, &expired).await?;
+        for &order_id in &expired {
+            record(
+                &mut tx,
+                order_id,
+                Some(OrderStatus::Pending),
+                OrderStatus::Cancelled,
+                None,
+                Some("결제 시간 초과"),
+            )
+            .await?;
+        }
         tx.commit().await?;
         tracing::info!(
             count = expired.len(),

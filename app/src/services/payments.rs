@@ -7,14 +7,16 @@ use crate::error::AppError;
 use crate::money::Money;
 use crate::order::{PaymentReceipt, Tier};
 use crate::payment::{mock_decision, validate_card, CardInput, MockDecision, ValidCard};
+use crate::services::lifecycle;
 use crate::services::orders::DEFAULT_DELIVERY_MINUTES;
+use crate::staff::OrderStatus;
 
 pub struct PaymentService;
 
 /// The answer to a payment request, as stored for idempotent replays.
 type PaymentOutcome = Result<PaymentReceipt, AppError>;
 
-fn random_digits(bytes: usize) -> Result<String, AppError> {
+pub(crate) fn random_digits(bytes: usize) -> Result<String, AppError> {
     let mut buf = vec![0u8; bytes];
     getrandom::fill(&mut buf).map_err(|_| AppError::Internal)?;
     Ok(hex::encode_upper(buf))
@@ -197,24 +199,17 @@ impl PaymentService {
                 .bind(DEFAULT_DELIVERY_MINUTES as i32)
                 .fetch_one(&mut *tx)
                 .await?;
-                sqlx::query(
-                    "UPDATE order_inventory_reservations SET status = 'consumed' \
-                     WHERE order_id = $1 AND status = 'reserved'",
+                // The stock stays reserved until the kitchen starts (or the order is cancelled).
+                lifecycle::record(
+                    tx,
+                    order_id,
+                    Some(OrderStatus::Pending),
+                    OrderStatus::Confirmed,
+                    None,
+                    None,
                 )
-                .bind(order_id)
-                .execute(&mut *tx)
                 .await?;
-                let paid: i64 = sqlx::query_scalar(
-                    "SELECT count(*) FROM orders WHERE customer_id = $1 AND payment_status = 'paid'",
-                )
-                .bind(customer_id)
-                .fetch_one(&mut *tx)
-                .await?;
-                sqlx::query("UPDATE customers SET tier = $2 WHERE id = $1")
-                    .bind(customer_id)
-                    .bind(Tier::from_paid_orders(paid).code())
-                    .execute(&mut *tx)
-                    .await?;
+                update_tier(tx, customer_id).await?;
                 tracing::info!(%transaction_id, amount = order.final_price, "payment approved");
                 Ok(Ok(PaymentReceipt {
                     order_id,
@@ -254,4 +249,20 @@ impl PaymentService {
             message: PaymentReceipt::success_message(order_number),
         }))
     }
+}
+
+/// Sets the customer's tier from their paid orders (DESIGN §5).
+pub(crate) async fn update_tier(tx: &mut PgConnection, customer_id: i64) -> Result<(), AppError> {
+    let paid: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM orders WHERE customer_id = $1 AND payment_status = 'paid'",
+    )
+    .bind(customer_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE customers SET tier = $2 WHERE id = $1")
+        .bind(customer_id)
+        .bind(Tier::from_paid_orders(paid).code())
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
 }

@@ -6,6 +6,7 @@ pub mod error;
 pub mod extract;
 pub mod openapi;
 pub mod orders;
+pub mod staff;
 pub mod voice;
 
 use axum::Router;
@@ -17,6 +18,7 @@ pub fn router() -> Router<AppState> {
         .merge(auth::router())
         .merge(checkout::CheckoutRouter::router())
         .merge(orders::OrderRouter::router())
+        .merge(staff::StaffRouter::router())
         .merge(voice::VoiceRouter::router())
         .merge(openapi::router())
 }

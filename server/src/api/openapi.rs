@@ -14,7 +14,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
 
 use app::services::auth::SESSION_COOKIE;
 
-use super::{auth, checkout, orders, voice};
+use super::{auth, checkout, orders, staff, voice};
 use crate::state::AppState;
 
 /// The name operations use for the session cookie in their `security` lists.
@@ -39,6 +39,9 @@ pub const SESSION_SECURITY: &str = "session_cookie";
         orders::list,
         orders::show,
         orders::pay,
+        orders::cancel,
+        staff::list,
+        staff::change_status,
         voice::stt,
         voice::analyze,
         openapi_json,
@@ -60,6 +63,7 @@ pub const SESSION_SECURITY: &str = "session_cookie";
         (name = "auth", description = "Sign-up, log-in, log-out and the signed-in customer"),
         (name = "orders", description = "Orders: create, pay, read"),
         (name = "checkout", description = "Create, reserve and pay an order in one call"),
+        (name = "staff", description = "The restaurant's side: the kitchen board and status changes"),
         (name = "voice", description = "Voice ordering: speech to text, and the AI's proposal"),
         (name = "meta", description = "This description"),
     )

@@ -2,12 +2,14 @@
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 
 use app::order::{CreatedOrder, OrderRequest, OrderSummary, OrderView, PaymentReceipt};
 use app::payment::CardInput;
 use app::services::{OrderService, PaymentService};
+use app::staff::CancelRequest;
 
 use super::error::ApiResult;
 use super::extract::{idempotency_key, ApiJson, AuthCustomer};
@@ -21,6 +23,8 @@ impl OrderRouter {
             .route("/api/orders", post(create).get(list))
             .route("/api/orders/{id}", get(show))
             .route("/api/orders/{id}/pay", post(pay))
+            .route("/api/orders/{id}/cancel", post(cancel))
+            .route("/api/orders/{id}/events", get(events))
     }
 }
 
@@ -140,4 +144,49 @@ async fn pay(
         PaymentService::process_mock_payment(&state.pool, customer.id, id, &card, key.as_deref())
             .await?,
     ))
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/orders/{id}/cancel",
+    operation_id = "cancel_order",
+    tag = "orders",
+    summary = "Cancel my order before the kitchen starts it",
+    description = "Allowed while the order is pending or confirmed. The stock is released, and a paid order is refunded by the mock processor (once).",
+    security(("session_cookie" = [])),
+    params(
+        ("id" = i64, Path, minimum = 1, description = "The order's id."),
+    ),
+    request_body = CancelRequest,
+    responses(
+        (status = 200, description = "Cancelled: the order, with its refund if it was paid.", body = OrderView),
+        (status = 400, description = "`reason` is empty or over 200 characters, the body is not JSON, or the id is not a number.", body = super::openapi::ErrorEnvelope),
+        (status = 401, description = "Not signed in, or the session expired.", body = super::openapi::ErrorEnvelope),
+        (status = 403, description = "A state-changing request from another site (CSRF).", body = super::openapi::ErrorEnvelope),
+        (status = 404, description = "No such order of the signed-in customer.", body = super::openapi::ErrorEnvelope),
+        (status = 409, description = "The order is being prepared, on the way, delivered or already cancelled.", body = super::openapi::ErrorEnvelope),
+        (status = 413, description = "The body is over 1 MiB.", body = super::openapi::ErrorEnvelope),
+        (status = 415, description = "A `text/*` body.", body = super::openapi::ErrorEnvelope),
+    ),
+)]
+async fn cancel(
+    State(state): State<AppState>,
+    AuthCustomer(customer): AuthCustomer,
+    Path(id): Path<i64>,
+    ApiJson(req): ApiJson<CancelRequest>,
+) -> ApiResult<Json<OrderView>> {
+    Ok(Json(
+        OrderService::cancel_order(&state.pool, customer.id, id, &req.reason).await?,
+    ))
+}
+
+/// Server-sent events of one of my orders: `ready`, then `order` on each change of status.
+async fn events(
+    State(state): State<AppState>,
+    AuthCustomer(customer): AuthCustomer,
+    Path(id): Path<i64>,
+) -> ApiResult<impl IntoResponse> {
+    // 404 for someone else's order, before the stream opens.
+    OrderService::get_order(&state.pool, customer.id, id).await?;
+    Ok(state.events.sse(move |change| change.order_id == id))
 }

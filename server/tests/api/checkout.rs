@@ -147,7 +147,7 @@ async fn checkout_creates_reserves_charges_and_consumes_stock() {
         ]
     );
 
-    // order_inventory_reservations: one row per ingredient, all consumed by the payment.
+    // order_inventory_reservations: one row per ingredient, reserved until the kitchen starts.
     let reservations = app.reservations_of(order_id).await;
     let expected: BTreeMap<String, (i32, String)> = [
         ("cola", 3), // 1 per dinner × 2 + 1 side
@@ -156,7 +156,7 @@ async fn checkout_creates_reserves_charges_and_consumes_stock() {
         ("pickled_radish", 2),
     ]
     .into_iter()
-    .map(|(k, q)| (k.to_owned(), (q, "consumed".to_owned())))
+    .map(|(k, q)| (k.to_owned(), (q, "reserved".to_owned())))
     .collect();
     assert_eq!(reservations, expected);
 

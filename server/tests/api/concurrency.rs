@@ -93,7 +93,7 @@ async fn fifty_simultaneous_checkouts_sell_exactly_the_stock() {
     .unwrap();
     assert_eq!(
         reservations,
-        vec![("consumed".to_owned(), 3 * STOCK as i64, 3 * STOCK as i64)]
+        vec![("reserved".to_owned(), 3 * STOCK as i64, 3 * STOCK as i64)]
     );
     let successes: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM mock_payments WHERE status = 'success' AND transaction_id NOT LIKE 'txn_seed_%'",
@@ -177,11 +177,11 @@ async fn mixed_simultaneous_checkouts_never_deadlock_and_conserve_stock() {
     assert!(ok >= 5, "at least the first of each shape fits: {ok}");
     assert!(ok < 40, "the stock cannot hold all 40: {ok}");
 
-    // Every unit that left the shelf is a consumed reservation of a paid order, and back.
-    let consumed: BTreeMap<String, i64> = sqlx::query_as::<_, (String, i64)>(
+    // Every unit that left the shelf is a reservation of a paid order, and back.
+    let taken: BTreeMap<String, i64> = sqlx::query_as::<_, (String, i64)>(
         "SELECT i.code, sum(r.quantity)::bigint FROM order_inventory_reservations r \
          JOIN ingredients i ON i.id = r.ingredient_id JOIN orders o ON o.id = r.order_id \
-         WHERE r.status = 'consumed' AND o.payment_status = 'paid' GROUP BY i.code",
+         WHERE r.status = 'reserved' AND o.payment_status = 'paid' GROUP BY i.code",
     )
     .fetch_all(&app.pool)
     .await
@@ -194,19 +194,20 @@ async fn mixed_simultaneous_checkouts_never_deadlock_and_conserve_stock() {
         assert!(left >= 0, "{ingredient}");
         assert_eq!(
             i64::from(initial - left),
-            consumed.get(ingredient).copied().unwrap_or(0),
-            "{ingredient}: units taken = units consumed"
+            taken.get(ingredient).copied().unwrap_or(0),
+            "{ingredient}: units taken = units reserved by paid orders"
         );
     }
     assert_eq!(app.order_count_of(customer.customer_id).await, ok as i64);
-    let reserved: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM order_inventory_reservations WHERE status <> 'consumed'",
+    let stray: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM order_inventory_reservations r JOIN orders o ON o.id = r.order_id \
+         WHERE r.status <> 'reserved' OR o.payment_status <> 'paid'",
     )
     .fetch_one(&app.pool)
     .await
     .unwrap();
     assert_eq!(
-        reserved, 0,
+        stray, 0,
         "no reservation left behind by a rolled-back order"
     );
 }

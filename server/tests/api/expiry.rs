@@ -103,7 +103,7 @@ async fn expiry_spares_paid_and_recent_orders_and_takes_failed_ones() {
     let customer = app.quick_customer(&unique_email("spare")).await;
     let start = app.inventory("hongdae").await;
 
-    // Paid long ago: stays confirmed, its stock stays consumed.
+    // Paid long ago: stays confirmed, its stock stays reserved for the kitchen.
     let receipt: serde_json::Value = app
         .checkout(&customer, one_chicken("hongdae"), card(CARD_OK))
         .await
@@ -148,7 +148,7 @@ async fn expiry_spares_paid_and_recent_orders_and_takes_failed_ones() {
         .reservations_of(paid)
         .await
         .values()
-        .all(|(_, s)| s == "consumed"));
+        .all(|(_, s)| s == "reserved"));
     assert!(app
         .reservations_of(failed)
         .await

@@ -47,6 +47,7 @@ pub async fn create_database() -> String {
 #[derive(Clone)]
 pub struct TestApp {
     pub address: String,
+    pub database_url: String,
     pub pool: PgPool,
     pub client: reqwest::Client,
     /// Stops the server (and closes its pool) when the last clone is dropped.
@@ -169,7 +170,15 @@ pub async fn spawn_app_with_ai(timeout: std::time::Duration) -> (TestApp, AiQueu
 /// Starts the app; `tweak` may change the configuration first (e.g. point Redis elsewhere, or
 /// use private AI queues: see [`AiQueues::configure`]).
 pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
-    let database_url = create_database().await;
+    spawn_app_on(create_database().await, tweak).await
+}
+
+/// A second server replica on the first one's database, as behind a load balancer.
+pub async fn spawn_replica(first: &TestApp) -> TestApp {
+    spawn_app_on(first.database_url.clone(), |_| {}).await
+}
+
+async fn spawn_app_on(database_url: String, tweak: impl FnOnce(&mut Config)) -> TestApp {
     // Each server counts log-in failures and voice requests under its own keys.
     let limit_prefix = format!(
         "test:limit:{}",
@@ -209,6 +218,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
         .expect("connect to test database");
     TestApp {
         address,
+        database_url,
         pool,
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())

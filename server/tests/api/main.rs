@@ -12,5 +12,6 @@ mod openapi;
 mod pages;
 mod payments;
 mod seed;
+mod staff;
 mod voice;
 mod voice_real;

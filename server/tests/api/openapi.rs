@@ -5,8 +5,9 @@ use serde_json::Value;
 
 use crate::helpers::spawn_app;
 
-/// Every REST route, as (method, path in OpenAPI form).
-const ROUTES: [(&str, &str); 11] = [
+/// Every REST route, as (method, path in OpenAPI form). The two event streams
+/// (`/api/staff/events`, `/api/orders/{id}/events`) are server-sent events, not REST.
+const ROUTES: [(&str, &str); 14] = [
     ("post", "/api/auth/signup"),
     ("post", "/api/auth/login"),
     ("post", "/api/auth/logout"),
@@ -16,6 +17,9 @@ const ROUTES: [(&str, &str); 11] = [
     ("get", "/api/orders"),
     ("get", "/api/orders/{id}"),
     ("post", "/api/orders/{id}/pay"),
+    ("post", "/api/orders/{id}/cancel"),
+    ("get", "/api/staff/orders"),
+    ("post", "/api/staff/orders/{id}/status"),
     ("post", "/api/voice/stt"),
     ("post", "/api/voice/analyze"),
 ];

@@ -89,7 +89,7 @@ async fn a_declined_card_keeps_the_order_pending_and_it_can_be_paid_again() {
     );
     let reservations = app.reservations_of(order_id).await;
     assert!(
-        reservations.values().all(|(_, s)| s == "consumed"),
+        reservations.values().all(|(_, s)| s == "reserved"),
         "{reservations:?}"
     );
     // Paying did not take the stock a second time.

@@ -180,7 +180,7 @@ async fn stores_events_and_demo_customers_are_seeded() {
     let tiers: Vec<(String, i64)> = sqlx::query_as(
         "SELECT c.tier, (SELECT count(*) FROM orders o \
                          WHERE o.customer_id = c.id AND o.payment_status = 'paid') \
-         FROM customers c WHERE c.email LIKE '%@daebak.test' ORDER BY 2",
+         FROM customers c WHERE c.email LIKE '%@daebak.test' AND c.role = 'customer' ORDER BY 2",
     )
     .fetch_all(&pool)
     .await

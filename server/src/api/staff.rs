@@ -1,0 +1,127 @@
+//! `StaffRouter`: the kitchen board's orders, status changes, and its live stream. Every route
+//! checks the role: anonymous 401, a customer 403, another store's order 404.
+
+use axum::extract::{Path, Query, State};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+
+use app::error::AppError;
+use app::order::OrderView;
+use app::services::staff::StaffMember;
+use app::services::StaffService;
+use app::staff::{OrderStatus, StatusChangeRequest};
+
+use super::error::{ApiError, ApiResult};
+use super::extract::{ApiJson, AuthCustomer};
+use crate::state::AppState;
+
+pub struct StaffRouter;
+
+impl StaffRouter {
+    pub fn router() -> Router<AppState> {
+        Router::new()
+            .route("/api/staff/orders", get(list))
+            .route("/api/staff/orders/{id}/status", post(change_status))
+            .route("/api/staff/events", get(events))
+    }
+}
+
+/// The signed-in staff member: 401 without a session, 403 for a customer.
+pub struct AuthStaff(pub StaffMember);
+
+impl axum::extract::FromRequestParts<AppState> for AuthStaff {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let AuthCustomer(account) = AuthCustomer::from_request_parts(parts, state).await?;
+        Ok(AuthStaff(StaffMember::of(&account)?))
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct ListQuery {
+    status: Option<String>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/staff/orders",
+    operation_id = "staff_list_orders",
+    tag = "staff",
+    summary = "The store's orders for the kitchen board, oldest first (at most 100)",
+    description = "Without `status`: everything confirmed, preparing or on the way, and what was delivered or cancelled in the last 12 hours. A manager sees every store.",
+    security(("session_cookie" = [])),
+    params(
+        ("status" = Option<OrderStatus>, Query, description = "Only orders with this status."),
+    ),
+    responses(
+        (status = 200, description = "The orders.", body = Vec<OrderView>),
+        (status = 400, description = "`status` is not an order status.", body = super::openapi::ErrorEnvelope),
+        (status = 401, description = "Not signed in, or the session expired.", body = super::openapi::ErrorEnvelope),
+        (status = 403, description = "Not a staff account.", body = super::openapi::ErrorEnvelope),
+    ),
+)]
+async fn list(
+    State(state): State<AppState>,
+    AuthStaff(staff): AuthStaff,
+    Query(query): Query<ListQuery>,
+) -> ApiResult<Json<Vec<OrderView>>> {
+    let status = match query.status.as_deref() {
+        None | Some("") => None,
+        Some(code) => Some(OrderStatus::parse(code).ok_or_else(|| {
+            AppError::invalid(
+                "status",
+                "pending, confirmed, preparing, delivering, delivered, cancelled 중 하나여야 합니다",
+            )
+        })?),
+    };
+    Ok(Json(
+        StaffService::list_orders(&state.pool, &staff, status).await?,
+    ))
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/staff/orders/{id}/status",
+    operation_id = "staff_change_status",
+    tag = "staff",
+    summary = "Move an order forward, or cancel it with a reason",
+    description = "confirmed → preparing (kitchen), preparing → delivering (kitchen or delivery), delivering → delivered (delivery); a manager may make every move. Cancelling releases the stock and refunds a paid order.",
+    security(("session_cookie" = [])),
+    params(
+        ("id" = i64, Path, minimum = 1, description = "The order's id."),
+    ),
+    request_body = StatusChangeRequest,
+    responses(
+        (status = 200, description = "The order as it is now.", body = OrderView),
+        (status = 400, description = "A field is invalid (a cancel without `reason`, an unknown status), or the id is not a number.", body = super::openapi::ErrorEnvelope),
+        (status = 401, description = "Not signed in, or the session expired.", body = super::openapi::ErrorEnvelope),
+        (status = 403, description = "Not a staff account, a move this role may not make, or a request from another site (CSRF).", body = super::openapi::ErrorEnvelope),
+        (status = 404, description = "No such order in this member's store.", body = super::openapi::ErrorEnvelope),
+        (status = 409, description = "The move does not apply to the order as it is now (someone moved it first).", body = super::openapi::ErrorEnvelope),
+        (status = 413, description = "The body is over 1 MiB.", body = super::openapi::ErrorEnvelope),
+        (status = 415, description = "A `text/*` body.", body = super::openapi::ErrorEnvelope),
+    ),
+)]
+async fn change_status(
+    State(state): State<AppState>,
+    AuthStaff(staff): AuthStaff,
+    Path(id): Path<i64>,
+    ApiJson(req): ApiJson<StatusChangeRequest>,
+) -> ApiResult<Json<OrderView>> {
+    Ok(Json(
+        StaffService::change_status(&state.pool, &staff, id, &req).await?,
+    ))
+}
+
+/// Server-sent events of the store's order changes (a manager: every store's).
+async fn events(State(state): State<AppState>, AuthStaff(staff): AuthStaff) -> impl IntoResponse {
+    state
+        .events
+        .sse(move |change| staff.sees_store(change.store_id))
+}
