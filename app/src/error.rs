@@ -31,6 +31,9 @@ pub enum AppError {
     OutOfStock,
     #[error("{0}")]
     Conflict(String),
+    /// A dinner no open store can make right now; the message names it.
+    #[error("{0}")]
+    SoldOut(String),
     #[error("Idempotency-Key: 이 키는 다른 요청에 이미 사용되었습니다.")]
     IdempotencyKeyReused,
     /// 4a: the audio held no speech the recogniser could read.
@@ -85,6 +88,7 @@ impl AppError {
             AppError::PaymentDeclined { decline_code, .. } => decline_code.code(),
             AppError::OutOfStock => "out_of_stock",
             AppError::Conflict(_) => "conflict",
+            AppError::SoldOut(_) => "sold_out",
             AppError::IdempotencyKeyReused => "idempotency_key_reused",
             AppError::SpeechNotRecognized => "speech_not_recognized",
             AppError::OrderNotUnderstood { .. } => "order_not_understood",
@@ -107,7 +111,9 @@ impl AppError {
             AppError::InvalidInput { .. } => StatusCode::BAD_REQUEST,
             AppError::Unauthorized | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
             AppError::PaymentDeclined { .. } => StatusCode::PAYMENT_REQUIRED,
-            AppError::OutOfStock | AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::OutOfStock | AppError::Conflict(_) | AppError::SoldOut(_) => {
+                StatusCode::CONFLICT
+            }
             AppError::IdempotencyKeyReused
             | AppError::SpeechNotRecognized
             | AppError::OrderNotUnderstood { .. } => StatusCode::UNPROCESSABLE_ENTITY,
@@ -243,6 +249,7 @@ impl AppError {
             ("bad_credentials", _) => AppError::BadCredentials,
             ("out_of_stock", _) => AppError::OutOfStock,
             ("conflict", _) => AppError::Conflict(b.message),
+            ("sold_out", _) => AppError::SoldOut(b.message),
             ("idempotency_key_reused", _) => AppError::IdempotencyKeyReused,
             ("speech_not_recognized", _) => AppError::SpeechNotRecognized,
             ("order_not_understood", _) => AppError::OrderNotUnderstood {

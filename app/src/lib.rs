@@ -29,7 +29,8 @@ use crate::i18n::{initial_lang, use_lang};
 use crate::pages::auth::provide_auth;
 use crate::pages::{
     AccountPage, DinnerPage, Header, HomePage, LoginPage, MenuPage, MyOrdersPage, NotFound,
-    OrderBuilderPage, OrderPage, PaymentPage, SignupPage, StaffBoardPage,
+    OrderBuilderPage, OrderPage, PaymentPage, SignupPage, StaffBoardPage, StaffEventsPage,
+    StaffStockPage,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -112,6 +113,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/orders/:id") view=OrderPage />
                     <Route path=path!("/orders/:id/pay") view=PaymentPage />
                     <Route path=path!("/staff") view=StaffBoardPage />
+                    <Route path=path!("/staff/stock") view=StaffStockPage />
+                    <Route path=path!("/staff/events") view=StaffEventsPage />
                 </Routes>
             </main>
         </Router>

@@ -42,6 +42,12 @@ pub struct Dinner {
     pub icon: String,
     pub styles: Vec<StyleOption>,
     pub components: Vec<Component>,
+    /// Stores (by code) whose stock cannot make one dinner as it comes: sold out there.
+    #[serde(default)]
+    pub sold_out_at: Vec<String>,
+    /// Sold out at every open store.
+    #[serde(default)]
+    pub sold_out: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -164,6 +170,11 @@ impl Dinner {
     pub fn description(&self, lang: Lang) -> &str {
         lang.pick(&self.description_ko, &self.description_en)
     }
+
+    /// Whether `store` cannot make one of this dinner as it comes.
+    pub fn is_sold_out_at(&self, store: &str) -> bool {
+        self.sold_out_at.iter().any(|s| s == store)
+    }
 }
 
 impl Component {
@@ -207,7 +218,30 @@ pub mod ssr {
         item: T,
     }
 
-    /// Reads the active menu in display order: four small queries, no N+1.
+    /// Per dinner, the open stores short of an ingredient for one dinner as it comes; and how
+    /// many stores are open.
+    async fn sold_out(pool: &PgPool) -> Result<(HashMap<i64, Vec<String>>, i64), AppError> {
+        let rows: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT DISTINCT c.menu_id, s.code FROM menu_components c \
+             CROSS JOIN stores s \
+             LEFT JOIN store_inventory si ON si.store_id = s.id AND si.ingredient_id = c.ingredient_id \
+             WHERE s.active AND c.default_quantity > 0 \
+               AND coalesce(si.quantity_on_hand, 0) < c.default_quantity \
+             ORDER BY 1, 2",
+        )
+        .fetch_all(pool)
+        .await?;
+        let open: i64 = sqlx::query_scalar("SELECT count(*) FROM stores WHERE active")
+            .fetch_one(pool)
+            .await?;
+        let mut by_menu: HashMap<i64, Vec<String>> = HashMap::new();
+        for (menu, store) in rows {
+            by_menu.entry(menu).or_default().push(store);
+        }
+        Ok((by_menu, open))
+    }
+
+    /// Reads the active menu in display order: a few small queries, no N+1.
     pub async fn load_menu(pool: &PgPool) -> Result<Menu, AppError> {
         let rows: Vec<DinnerRow> = sqlx::query_as(
             "SELECT id, code, name_ko, name_en, description_ko, description_en, base_price, \
@@ -244,19 +278,25 @@ pub mod ssr {
                 .push(c.item);
         }
 
+        let (mut sold_out_by_menu, open_stores) = sold_out(pool).await?;
         let dinners = rows
             .into_iter()
-            .map(|r| Dinner {
-                styles: styles_by_menu.remove(&r.id).unwrap_or_default(),
-                components: components_by_menu.remove(&r.id).unwrap_or_default(),
-                code: r.code,
-                name_ko: r.name_ko,
-                name_en: r.name_en,
-                description_ko: r.description_ko,
-                description_en: r.description_en,
-                base_price: r.base_price,
-                serves: r.serves,
-                icon: r.icon,
+            .map(|r| {
+                let sold_out_at = sold_out_by_menu.remove(&r.id).unwrap_or_default();
+                Dinner {
+                    sold_out: open_stores > 0 && sold_out_at.len() as i64 >= open_stores,
+                    sold_out_at,
+                    styles: styles_by_menu.remove(&r.id).unwrap_or_default(),
+                    components: components_by_menu.remove(&r.id).unwrap_or_default(),
+                    code: r.code,
+                    name_ko: r.name_ko,
+                    name_en: r.name_en,
+                    description_ko: r.description_ko,
+                    description_en: r.description_en,
+                    base_price: r.base_price,
+                    serves: r.serves,
+                    icon: r.icon,
+                }
             })
             .collect();
 

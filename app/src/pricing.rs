@@ -369,6 +369,8 @@ mod tests {
             icon: String::new(),
             styles,
             components,
+            sold_out_at: Vec::new(),
+            sold_out: false,
         }
     }
 

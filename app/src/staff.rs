@@ -182,6 +182,76 @@ pub struct OrderEvent {
     pub payment_status: String,
 }
 
+/// One ingredient of a store's stock. `reserved` units are already off the shelf, held by
+/// orders the kitchen has not started.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct StockRow {
+    pub ingredient: String,
+    pub name_ko: String,
+    pub name_en: String,
+    pub unit_ko: String,
+    pub unit_en: String,
+    pub on_hand: i32,
+    pub reserved: i64,
+}
+
+/// `GET /api/staff/stock`: a store's ingredients.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct StoreStock {
+    pub store: String,
+    pub store_name_ko: String,
+    pub store_name_en: String,
+    pub rows: Vec<StockRow>,
+}
+
+/// Most units one restock may add.
+pub const MAX_RESTOCK: i32 = 10_000;
+
+/// `POST /api/staff/stock`: a manager adds units of an ingredient to a store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct RestockRequest {
+    pub store: String,
+    pub ingredient: String,
+    #[cfg_attr(feature = "ssr", schema(minimum = 1, maximum = 10000))]
+    pub add: i32,
+}
+
+/// A discount event as the manager sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct EventView {
+    pub id: i64,
+    pub title_ko: String,
+    pub title_en: String,
+    pub discount_percent: i32,
+    pub valid_from: chrono::DateTime<chrono::Utc>,
+    pub valid_to: chrono::DateTime<chrono::Utc>,
+    pub active: bool,
+    /// The dinners it applies to, by code.
+    pub menus: Vec<String>,
+}
+
+/// `POST /api/staff/menu-events` and `PUT /api/staff/menu-events/{id}`. Times are RFC 3339, or
+/// an `<input type=datetime-local>` value in Korea's time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct EventInput {
+    #[cfg_attr(feature = "ssr", schema(max_length = 100))]
+    pub title_ko: String,
+    #[cfg_attr(feature = "ssr", schema(max_length = 100))]
+    pub title_en: String,
+    #[cfg_attr(feature = "ssr", schema(minimum = 1, maximum = 100))]
+    pub discount_percent: i32,
+    pub valid_from: String,
+    pub valid_to: String,
+    pub menus: Vec<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

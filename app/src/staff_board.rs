@@ -34,3 +34,49 @@ pub async fn cancel_my_order(order_id: i64, reason: String) -> Result<OrderView,
     let (ctx, customer) = crate::account::ssr::signed_in().await?;
     OrderService::cancel_order(&ctx.pool, customer.id, order_id, &reason).await
 }
+
+#[server(prefix = "/api", endpoint = "staff_stock")]
+pub async fn staff_stock(store: Option<String>) -> Result<crate::staff::StoreStock, AppError> {
+    use crate::services::{staff::StaffMember, StockService};
+    let (ctx, account) = crate::account::ssr::signed_in().await?;
+    StockService::store_stock(&ctx.pool, &StaffMember::of(&account)?, store.as_deref()).await
+}
+
+#[server(prefix = "/api", endpoint = "restock", input = Json)]
+pub async fn restock(
+    req: crate::staff::RestockRequest,
+) -> Result<crate::staff::StoreStock, AppError> {
+    use crate::services::{staff::StaffMember, StockService};
+    let (ctx, account) = crate::account::ssr::signed_in().await?;
+    StockService::restock(&ctx.pool, &StaffMember::of(&account)?, &req).await
+}
+
+#[server(prefix = "/api", endpoint = "staff_events")]
+pub async fn staff_events() -> Result<Vec<crate::staff::EventView>, AppError> {
+    use crate::services::{staff::StaffMember, EventService};
+    let (ctx, account) = crate::account::ssr::signed_in().await?;
+    StaffMember::of(&account)?;
+    EventService::list(&ctx.pool).await
+}
+
+/// Creates an event, or edits event `id`.
+#[server(prefix = "/api", endpoint = "save_event", input = Json)]
+pub async fn save_event(
+    id: Option<i64>,
+    input: crate::staff::EventInput,
+) -> Result<crate::staff::EventView, AppError> {
+    use crate::services::{staff::StaffMember, EventService};
+    let (ctx, account) = crate::account::ssr::signed_in().await?;
+    let staff = StaffMember::of(&account)?;
+    match id {
+        None => EventService::create(&ctx.pool, &staff, &input).await,
+        Some(id) => EventService::update(&ctx.pool, &staff, id, &input).await,
+    }
+}
+
+#[server(prefix = "/api", endpoint = "end_event", input = Json)]
+pub async fn end_event(id: i64) -> Result<crate::staff::EventView, AppError> {
+    use crate::services::{staff::StaffMember, EventService};
+    let (ctx, account) = crate::account::ssr::signed_in().await?;
+    EventService::end(&ctx.pool, &StaffMember::of(&account)?, id).await
+}

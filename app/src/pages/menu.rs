@@ -59,6 +59,7 @@ fn menu_card(dinner: &Dinner, lang: Lang) -> impl IntoView + use<> {
             <h2 data-testid="menu-name">{dinner.name(lang).to_owned()} {serves}</h2>
             <p class="description">{dinner.description(lang).to_owned()}</p>
             <p class="price" data-testid="menu-price">{lang.price(dinner.base_price)}</p>
+            {dinner.sold_out.then(|| view! { <p class="sold-out" data-testid="sold-out">{lang.pick("품절", "Sold out")}</p> })}
             <ul class="styles" aria-label=lang.pick("스타일", "Styles")>{styles}</ul>
             <p class="components" data-testid="menu-components">{components}</p>
             <A href=format!("/menu/{}", dinner.code) attr:class="button" attr:data-testid="menu-detail-link">

@@ -10,6 +10,8 @@ mod order_builder;
 pub mod orders;
 mod payment;
 mod staff;
+mod staff_events;
+mod staff_stock;
 mod voice_order;
 
 pub use auth::{AccountPage, LoginPage, SignupPage};
@@ -21,3 +23,5 @@ pub use order_builder::OrderBuilderPage;
 pub use orders::{MyOrdersPage, OrderPage};
 pub use payment::PaymentPage;
 pub use staff::StaffBoardPage;
+pub use staff_events::StaffEventsPage;
+pub use staff_stock::StaffStockPage;

@@ -443,6 +443,15 @@ fn OrderForm(menu: Menu, stores: Vec<Store>, signed_in: bool) -> impl IntoView {
                 on:change=move |ev| fields.choose_dinner(event_target_value(&ev))>
                 {dinner_options}
             </select>
+            {move || {
+                let (code, at) = (dinner.get(), store.get());
+                let gone = menu.with_value(|m| m.dinner(&code).is_some_and(|d| d.is_sold_out_at(&at)));
+                gone.then(|| view! {
+                    <p class="error" role="status" data-testid="builder-sold-out">
+                        {lang.get().pick("품절: 이 매장에서는 지금 이 디너를 만들 수 없습니다.", "Sold out: this store cannot make this dinner right now.")}
+                    </p>
+                })
+            }}
             <div class="choices">{style_choices}</div>
             <label class="count">{move || lang.get().pick("수량", "Quantity")}
                 <input type="number" min="1" max="10" data-testid="builder-quantity" prop:value=move || quantity.get()

@@ -3,6 +3,7 @@
 //! appears without a reload, highlighted, with a chime the staff can mute.
 
 use leptos::prelude::*;
+use leptos_router::components::A;
 
 use crate::i18n::{use_lang, Lang};
 use crate::order::OrderView;
@@ -50,6 +51,7 @@ pub fn StaffBoardPage() -> impl IntoView {
     });
     tick_every_minute(board.now);
     view! {
+        <StaffNav />
         <section class="staff-board" data-testid="staff-board">
             <div class="board-head">
                 <h1>{move || lang.get().pick("주방 보드", "Kitchen board")}</h1>
@@ -64,6 +66,19 @@ pub fn StaffBoardPage() -> impl IntoView {
                 })}
             </Transition>
         </section>
+    }
+}
+
+/// The staff pages' own menu.
+#[component]
+pub fn StaffNav() -> impl IntoView {
+    let lang = use_lang();
+    view! {
+        <nav class="staff-nav" aria-label=move || lang.get().pick("직원 메뉴", "Staff")>
+            <A href="/staff" attr:data-testid="staff-nav-board">{move || lang.get().pick("주방 보드", "Board")}</A>
+            <A href="/staff/stock" attr:data-testid="staff-nav-stock">{move || lang.get().pick("재고", "Stock")}</A>
+            <A href="/staff/events" attr:data-testid="staff-nav-events">{move || lang.get().pick("이벤트", "Events")}</A>
+        </nav>
     }
 }
 

@@ -6,18 +6,22 @@ pub mod auth;
 pub mod discount;
 pub mod lifecycle;
 pub mod limits;
+pub mod menu_events;
 pub mod order_view;
 pub mod orders;
 pub mod payments;
 pub mod staff;
+pub mod stock;
 pub mod voice;
 
 pub use ai::AiClient;
 pub use auth::AuthService;
 pub use discount::DiscountService;
+pub use menu_events::EventService;
 pub use orders::OrderService;
 pub use payments::PaymentService;
 pub use staff::StaffService;
+pub use stock::StockService;
 pub use voice::VoiceService;
 
 use sha2::Digest;

@@ -48,8 +48,12 @@ const LETTERING: TextRule = TextRule::line("cake", MAX_LETTERING_CHARS)
 /// How far ahead a delivery may be booked.
 const MAX_DAYS_AHEAD: i64 = 14;
 
-/// Accepts RFC 3339, or the `YYYY-MM-DDTHH:MM` of an `<input type=datetime-local>` in Korea's time.
 fn parse_requested_at(raw: &str) -> Result<DateTime<Utc>, AppError> {
+    parse_time("requested_at", raw)
+}
+
+/// Accepts RFC 3339, or the `YYYY-MM-DDTHH:MM` of an `<input type=datetime-local>` in Korea's time.
+pub(crate) fn parse_time(field: &str, raw: &str) -> Result<DateTime<Utc>, AppError> {
     if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
         return Ok(t.with_timezone(&Utc));
     }
@@ -58,7 +62,7 @@ fn parse_requested_at(raw: &str) -> Result<DateTime<Utc>, AppError> {
         .ok()
         .and_then(|naive| kst.from_local_datetime(&naive).single())
         .map(|t| t.with_timezone(&Utc))
-        .ok_or_else(|| AppError::invalid("requested_at", "날짜와 시간 형식이 올바르지 않습니다"))
+        .ok_or_else(|| AppError::invalid(field, "날짜와 시간 형식이 올바르지 않습니다"))
 }
 
 fn validate_delivery(d: &DeliveryDetails) -> Result<ValidDelivery, AppError> {

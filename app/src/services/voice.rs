@@ -305,6 +305,9 @@ impl VoiceService {
             tracing::error!(%request_id, error = %err, "AI answer cannot become an order");
             AppError::Internal
         })?;
+        if let Some(draft) = &draft {
+            sold_out_check(&menu, draft, req.language.as_deref())?;
+        }
         save_session(
             &ctx.redis,
             &session_id,
@@ -350,5 +353,29 @@ impl VoiceService {
             order_draft: draft,
             quote,
         })
+    }
+}
+
+/// Voice never offers a dinner no store can make now: it says that it is sold out (409).
+fn sold_out_check(
+    menu: &crate::menu::Menu,
+    draft: &crate::order::OrderDraft,
+    language: Option<&str>,
+) -> Result<(), AppError> {
+    let gone = draft
+        .lines
+        .iter()
+        .filter_map(|line| menu.dinner(&line.menu))
+        .find(|dinner| dinner.sold_out);
+    match (gone, language) {
+        (None, _) => Ok(()),
+        (Some(d), Some("en")) => Err(AppError::SoldOut(format!(
+            "Sorry, the {} is sold out right now. Please choose another dinner.",
+            d.name_en
+        ))),
+        (Some(d), _) => Err(AppError::SoldOut(format!(
+            "죄송합니다. {}는 지금 품절입니다. 다른 디너를 골라 주세요.",
+            d.name_ko
+        ))),
     }
 }

@@ -60,6 +60,7 @@ mod tests {
             },
             AppError::OutOfStock,
             AppError::Conflict("같은 주문이 이미 처리 중입니다.".into()),
+            AppError::SoldOut("죄송합니다. 치킨 디너는 지금 품절입니다.".into()),
             AppError::IdempotencyKeyReused,
             AppError::SpeechNotRecognized,
             AppError::OrderNotUnderstood {

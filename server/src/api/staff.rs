@@ -3,15 +3,17 @@
 
 use axum::extract::{Path, Query, State};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
 
 use app::error::AppError;
 use app::order::OrderView;
 use app::services::staff::StaffMember;
-use app::services::StaffService;
-use app::staff::{OrderStatus, StatusChangeRequest};
+use app::services::{EventService, StaffService, StockService};
+use app::staff::{
+    EventInput, EventView, OrderStatus, RestockRequest, StatusChangeRequest, StoreStock,
+};
 
 use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, AuthCustomer};
@@ -25,6 +27,13 @@ impl StaffRouter {
             .route("/api/staff/orders", get(list))
             .route("/api/staff/orders/{id}/status", post(change_status))
             .route("/api/staff/events", get(events))
+            .route("/api/staff/stock", get(stock).post(restock))
+            .route(
+                "/api/staff/menu-events",
+                get(list_events).post(create_event),
+            )
+            .route("/api/staff/menu-events/{id}", put(update_event))
+            .route("/api/staff/menu-events/{id}/end", post(end_event))
     }
 }
 
@@ -124,4 +133,168 @@ async fn events(State(state): State<AppState>, AuthStaff(staff): AuthStaff) -> i
     state
         .events
         .sse(move |change| staff.sees_store(change.store_id))
+}
+
+#[derive(Debug, Deserialize)]
+struct StockQuery {
+    store: Option<String>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/staff/stock",
+    operation_id = "staff_stock",
+    tag = "staff",
+    summary = "A store's ingredients: units on hand and units reserved by orders not started",
+    security(("session_cookie" = [])),
+    params(
+        ("store" = Option<String>, Query, description = "The store's code; without it, the member's own store (a manager: the first)."),
+    ),
+    responses(
+        (status = 200, description = "The store's stock.", body = StoreStock),
+        (status = 401, description = "Not signed in, or the session expired.", body = super::openapi::ErrorEnvelope),
+        (status = 403, description = "Not a staff account.", body = super::openapi::ErrorEnvelope),
+        (status = 404, description = "No such store, or another store than the member's own.", body = super::openapi::ErrorEnvelope),
+    ),
+)]
+async fn stock(
+    State(state): State<AppState>,
+    AuthStaff(staff): AuthStaff,
+    Query(query): Query<StockQuery>,
+) -> ApiResult<Json<StoreStock>> {
+    Ok(Json(
+        StockService::store_stock(&state.pool, &staff, query.store.as_deref()).await?,
+    ))
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/staff/stock",
+    operation_id = "staff_restock",
+    tag = "staff",
+    summary = "Add units of an ingredient to a store (managers)",
+    security(("session_cookie" = [])),
+    request_body = RestockRequest,
+    responses(
+        (status = 200, description = "The store's stock after the restock.", body = StoreStock),
+        (status = 400, description = "`add` is not 1–10,000 (or would pass 1,000,000 on hand), the ingredient is unknown, or the body is not JSON.", body = super::openapi::ErrorEnvelope),
+        (status = 401, description = "Not signed in, or the session expired.", body = super::openapi::ErrorEnvelope),
+        (status = 403, description = "Not a manager, or a request from another site (CSRF).", body = super::openapi::ErrorEnvelope),
+        (status = 404, description = "No such store.", body = super::openapi::ErrorEnvelope),
+        (status = 413, description = "The body is over 1 MiB.", body = super::openapi::ErrorEnvelope),
+        (status = 415, description = "A `text/*` body.", body = super::openapi::ErrorEnvelope),
+    ),
+)]
+async fn restock(
+    State(state): State<AppState>,
+    AuthStaff(staff): AuthStaff,
+    ApiJson(req): ApiJson<RestockRequest>,
+) -> ApiResult<Json<StoreStock>> {
+    Ok(Json(
+        StockService::restock(&state.pool, &staff, &req).await?,
+    ))
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/staff/menu-events",
+    operation_id = "staff_list_events",
+    tag = "staff",
+    summary = "The discount events, newest first (at most 100)",
+    security(("session_cookie" = [])),
+    responses(
+        (status = 200, description = "The events.", body = Vec<EventView>),
+        (status = 401, description = "Not signed in, or the session expired.", body = super::openapi::ErrorEnvelope),
+        (status = 403, description = "Not a staff account.", body = super::openapi::ErrorEnvelope),
+    ),
+)]
+async fn list_events(
+    State(state): State<AppState>,
+    AuthStaff(_): AuthStaff,
+) -> ApiResult<Json<Vec<EventView>>> {
+    Ok(Json(EventService::list(&state.pool).await?))
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/staff/menu-events",
+    operation_id = "staff_create_event",
+    tag = "staff",
+    summary = "Start a discount event (managers); quotes and voice previews use it at once",
+    security(("session_cookie" = [])),
+    request_body = EventInput,
+    responses(
+        (status = 201, description = "Created.", body = EventView),
+        (status = 400, description = "A field is invalid (named in `error.field`): a title, the rate (1–100), a time, `valid_to` not after `valid_from`, no or unknown dinners.", body = super::openapi::ErrorEnvelope),
+        (status = 401, description = "Not signed in, or the session expired.", body = super::openapi::ErrorEnvelope),
+        (status = 403, description = "Not a manager, or a request from another site (CSRF).", body = super::openapi::ErrorEnvelope),
+        (status = 413, description = "The body is over 1 MiB.", body = super::openapi::ErrorEnvelope),
+        (status = 415, description = "A `text/*` body.", body = super::openapi::ErrorEnvelope),
+    ),
+)]
+async fn create_event(
+    State(state): State<AppState>,
+    AuthStaff(staff): AuthStaff,
+    ApiJson(input): ApiJson<EventInput>,
+) -> ApiResult<(axum::http::StatusCode, Json<EventView>)> {
+    let event = EventService::create(&state.pool, &staff, &input).await?;
+    Ok((axum::http::StatusCode::CREATED, Json(event)))
+}
+
+#[utoipa::path(
+    put,
+    path = "/api/staff/menu-events/{id}",
+    operation_id = "staff_update_event",
+    tag = "staff",
+    summary = "Edit a discount event (managers)",
+    security(("session_cookie" = [])),
+    params(
+        ("id" = i64, Path, minimum = 1, description = "The event's id."),
+    ),
+    request_body = EventInput,
+    responses(
+        (status = 200, description = "The event as it is now.", body = EventView),
+        (status = 400, description = "A field is invalid (named in `error.field`), or the id is not a number.", body = super::openapi::ErrorEnvelope),
+        (status = 401, description = "Not signed in, or the session expired.", body = super::openapi::ErrorEnvelope),
+        (status = 403, description = "Not a manager, or a request from another site (CSRF).", body = super::openapi::ErrorEnvelope),
+        (status = 404, description = "No such event.", body = super::openapi::ErrorEnvelope),
+        (status = 413, description = "The body is over 1 MiB.", body = super::openapi::ErrorEnvelope),
+        (status = 415, description = "A `text/*` body.", body = super::openapi::ErrorEnvelope),
+    ),
+)]
+async fn update_event(
+    State(state): State<AppState>,
+    AuthStaff(staff): AuthStaff,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<EventInput>,
+) -> ApiResult<Json<EventView>> {
+    Ok(Json(
+        EventService::update(&state.pool, &staff, id, &input).await?,
+    ))
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/staff/menu-events/{id}/end",
+    operation_id = "staff_end_event",
+    tag = "staff",
+    summary = "End a discount event now (managers)",
+    security(("session_cookie" = [])),
+    params(
+        ("id" = i64, Path, minimum = 1, description = "The event's id."),
+    ),
+    responses(
+        (status = 200, description = "The event, ended.", body = EventView),
+        (status = 400, description = "The id is not a number.", body = super::openapi::ErrorEnvelope),
+        (status = 401, description = "Not signed in, or the session expired.", body = super::openapi::ErrorEnvelope),
+        (status = 403, description = "Not a manager, or a request from another site (CSRF).", body = super::openapi::ErrorEnvelope),
+        (status = 404, description = "No such event.", body = super::openapi::ErrorEnvelope),
+    ),
+)]
+async fn end_event(
+    State(state): State<AppState>,
+    AuthStaff(staff): AuthStaff,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<EventView>> {
+    Ok(Json(EventService::end(&state.pool, &staff, id).await?))
 }

@@ -7,7 +7,7 @@ use crate::helpers::spawn_app;
 
 /// Every REST route, as (method, path in OpenAPI form). The two event streams
 /// (`/api/staff/events`, `/api/orders/{id}/events`) are server-sent events, not REST.
-const ROUTES: [(&str, &str); 14] = [
+const ROUTES: [(&str, &str); 20] = [
     ("post", "/api/auth/signup"),
     ("post", "/api/auth/login"),
     ("post", "/api/auth/logout"),
@@ -20,6 +20,12 @@ const ROUTES: [(&str, &str); 14] = [
     ("post", "/api/orders/{id}/cancel"),
     ("get", "/api/staff/orders"),
     ("post", "/api/staff/orders/{id}/status"),
+    ("get", "/api/staff/stock"),
+    ("post", "/api/staff/stock"),
+    ("get", "/api/staff/menu-events"),
+    ("post", "/api/staff/menu-events"),
+    ("put", "/api/staff/menu-events/{id}"),
+    ("post", "/api/staff/menu-events/{id}/end"),
     ("post", "/api/voice/stt"),
     ("post", "/api/voice/analyze"),
 ];

@@ -244,18 +244,24 @@ async fn a_staff_cancel_needs_a_reason_and_puts_the_stock_back() {
 }
 
 #[tokio::test]
-async fn two_staff_moving_one_order_at_once_exactly_one_wins() {
+async fn staff_moving_one_order_at_once_exactly_one_wins() {
     let app = spawn_app().await;
     let (_, order_id) = paid_order(&app, "gangnam").await;
     let kitchen = app.session_for(KITCHEN).await;
     let manager = app.session_for(MANAGER).await;
     let forward = json!({ "status": "preparing" });
-    let (a, b) = tokio::join!(
-        move_to(&app, &kitchen, order_id, forward.clone()),
-        move_to(&app, &manager, order_id, forward.clone()),
-    );
-    let mut statuses = vec![a.status(), b.status()];
+    // Ten clicks at once, from two people: one moves the order, the rest find it moved.
+    let clicks = (0..10).map(|i| {
+        let who = if i % 2 == 0 { &kitchen } else { &manager };
+        move_to(&app, who, order_id, forward.clone())
+    });
+    let mut statuses: Vec<StatusCode> = futures::future::join_all(clicks)
+        .await
+        .iter()
+        .map(|r| r.status())
+        .collect();
     statuses.sort();
+    statuses.dedup_by(|a, b| a == b && *a == StatusCode::CONFLICT);
     assert_eq!(statuses, vec![StatusCode::OK, StatusCode::CONFLICT]);
     let steps: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM order_status_history WHERE order_id = $1 AND to_status = 'preparing'",
@@ -439,4 +445,284 @@ async fn a_new_paid_order_reaches_the_board_of_its_store_only() {
     if let Ok(Ok(Some(chunk))) = heard {
         assert!(!String::from_utf8_lossy(&chunk).contains("event: order"));
     }
+}
+
+/// `POST /api/menu` (the menu server function): dinner code → (sold out at, sold out everywhere).
+async fn sold_out_marks(app: &TestApp) -> std::collections::BTreeMap<String, (Vec<String>, bool)> {
+    let menu: Value = app
+        .client
+        .post(app.url("/api/menu"))
+        .header(
+            reqwest::header::CONTENT_TYPE,
+            "application/x-www-form-urlencoded",
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    menu["dinners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            let at = serde_json::from_value(d["sold_out_at"].clone()).unwrap();
+            (
+                d["code"].as_str().unwrap().to_owned(),
+                (at, d["sold_out"].as_bool().unwrap()),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_stock_page_shows_reservations_and_only_a_manager_restocks() {
+    let app = spawn_app().await;
+    let kitchen = app.session_for(KITCHEN).await;
+    let manager = app.session_for(MANAGER).await;
+    let (customer, order_id) = paid_order(&app, "gangnam").await;
+    let on_hand = |stock: &Value, code: &str| -> (i64, i64) {
+        let row = stock["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["ingredient"] == code)
+            .unwrap();
+        (
+            row["on_hand"].as_i64().unwrap(),
+            row["reserved"].as_i64().unwrap(),
+        )
+    };
+    let stock: Value = app
+        .get_as(Some(&kitchen), "/api/staff/stock")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stock["store"], "gangnam");
+    let (before, reserved) = on_hand(&stock, "fried_chicken");
+    assert_eq!(reserved, 1, "the paid order holds one");
+    move_to(&app, &kitchen, order_id, json!({ "status": "preparing" })).await;
+    let stock: Value = app
+        .get_as(Some(&kitchen), "/api/staff/stock")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        on_hand(&stock, "fried_chicken"),
+        (before, 0),
+        "consumed, no longer reserved"
+    );
+
+    let (status, _) = error_of(
+        app.get_as(Some(&kitchen), "/api/staff/stock?store=hongdae")
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = error_of(app.get_as(Some(&customer), "/api/staff/stock").await).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let add = |add: i64, ingredient: &str| json!({ "store": "gangnam", "ingredient": ingredient, "add": add });
+    let (status, _) = error_of(
+        app.post_as(Some(&kitchen), "/api/staff/stock", &add(5, "fried_chicken"))
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    for (body, field) in [
+        (add(0, "fried_chicken"), "add"),
+        (add(10_001, "fried_chicken"), "add"),
+        (add(5, "truffle"), "ingredient"),
+    ] {
+        let (status, err) =
+            error_of(app.post_as(Some(&manager), "/api/staff/stock", &body).await).await;
+        assert_eq!(
+            (status, err["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some(field)),
+            "{body}"
+        );
+    }
+    let res = app
+        .post_as(Some(&manager), "/api/staff/stock", &add(5, "fried_chicken"))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let stock: Value = res.json().await.unwrap();
+    assert_eq!(on_hand(&stock, "fried_chicken").0, before + 5);
+}
+
+#[tokio::test]
+async fn a_dinner_is_sold_out_where_an_ingredient_runs_short() {
+    let app = spawn_app().await;
+    assert_eq!(sold_out_marks(&app).await["chicken"], (vec![], false));
+    app.set_ingredient_stock("gangnam", "fried_chicken", 0)
+        .await;
+    assert_eq!(
+        sold_out_marks(&app).await["chicken"],
+        (vec!["gangnam".to_owned()], false)
+    );
+    app.set_ingredient_stock("hongdae", "fried_chicken", 0)
+        .await;
+    let marks = sold_out_marks(&app).await;
+    assert_eq!(
+        marks["chicken"],
+        (vec!["gangnam".to_owned(), "hongdae".to_owned()], true)
+    );
+    assert_eq!(
+        marks["valentine"],
+        (vec![], false),
+        "other dinners are unaffected"
+    );
+    // A restock brings it back.
+    let manager = app.session_for(MANAGER).await;
+    let body = json!({ "store": "hongdae", "ingredient": "fried_chicken", "add": 3 });
+    assert_eq!(
+        app.post_as(Some(&manager), "/api/staff/stock", &body)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        sold_out_marks(&app).await["chicken"],
+        (vec!["gangnam".to_owned()], false)
+    );
+}
+
+/// `POST /api/quote` (the builder's live price) of one simple French dinner for a guest.
+async fn french_quote(app: &TestApp) -> i64 {
+    let draft = json!({ "draft": { "lines": [{ "menu": "french", "style": "simple", "quantity": 1 }], "side_dishes": [] } });
+    let quote: Value = app
+        .post_as(None, "/api/quote", &draft)
+        .await
+        .json()
+        .await
+        .unwrap();
+    quote["pricing"]["final_price"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("{quote}"))
+}
+
+#[tokio::test]
+async fn a_managers_event_prices_the_next_quote_and_ending_it_stops() {
+    let app = spawn_app().await;
+    let manager = app.session_for(MANAGER).await;
+    let kitchen = app.session_for(KITCHEN).await;
+    let before = french_quote(&app).await;
+    let now = chrono::Utc::now();
+    let event = |percent: i64, menus: Value| {
+        json!({
+            "title_ko": "프렌치 위크", "title_en": "French week", "discount_percent": percent,
+            "valid_from": (now - chrono::Duration::hours(1)).to_rfc3339(),
+            "valid_to": (now + chrono::Duration::days(1)).to_rfc3339(), "menus": menus,
+        })
+    };
+    let (status, _) = error_of(
+        app.post_as(
+            Some(&kitchen),
+            "/api/staff/menu-events",
+            &event(20, json!(["french"])),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    for (body, field) in [
+        (event(0, json!(["french"])), "discount_percent"),
+        (event(20, json!([])), "menus"),
+        (event(20, json!(["ramen"])), "menus"),
+        (
+            {
+                let mut e = event(20, json!(["french"]));
+                e["valid_to"] = e["valid_from"].clone();
+                e
+            },
+            "valid_to",
+        ),
+        (
+            {
+                let mut e = event(20, json!(["french"]));
+                e["valid_from"] = json!("next tuesday");
+                e
+            },
+            "valid_from",
+        ),
+        (
+            {
+                let mut e = event(20, json!(["french"]));
+                e["title_ko"] = json!(" ");
+                e
+            },
+            "title_ko",
+        ),
+    ] {
+        let (status, err) = error_of(
+            app.post_as(Some(&manager), "/api/staff/menu-events", &body)
+                .await,
+        )
+        .await;
+        assert_eq!(
+            (status, err["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some(field)),
+            "{body}"
+        );
+    }
+    assert_eq!(french_quote(&app).await, before, "nothing was created");
+
+    let res = app
+        .post_as(
+            Some(&manager),
+            "/api/staff/menu-events",
+            &event(20, json!(["french"])),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let created: Value = res.json().await.unwrap();
+    let id = created["id"].as_i64().unwrap();
+    assert_eq!(created["menus"], json!(["french"]));
+    let discounted = french_quote(&app).await;
+    assert!(discounted < before, "{discounted} < {before}");
+
+    // Edited to 50 %: the cap (DESIGN §5, 30 % in all) still applies.
+    let res = app
+        .client
+        .put(app.url(&format!("/api/staff/menu-events/{id}")))
+        .header(reqwest::header::COOKIE, &manager.cookie)
+        .json(&event(50, json!(["french"])))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let capped = french_quote(&app).await;
+    assert!(
+        capped >= before * 70 / 100 && capped < discounted,
+        "{capped}"
+    );
+
+    let res = app
+        .post_as(
+            Some(&manager),
+            &format!("/api/staff/menu-events/{id}/end"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        french_quote(&app).await,
+        before,
+        "an ended event prices nothing"
+    );
+    let listed: Value = app
+        .get_as(Some(&kitchen), "/api/staff/menu-events")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let ended = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == id)
+        .unwrap();
+    assert_eq!(ended["active"], false);
 }

@@ -1015,3 +1015,36 @@ async fn the_pages_order_replaces_the_sessions_and_must_fit_the_menu() {
     assert_eq!(queued, 0);
     queues.delete().await;
 }
+
+#[tokio::test]
+async fn voice_says_a_dinner_no_store_can_make_is_sold_out() {
+    let (app, queues) = spawn_app_with_ai(TIMEOUT).await;
+    let vip = app.session_for("vip@daebak.test").await;
+    for store in ["gangnam", "hongdae"] {
+        app.set_ingredient_stock(store, "fried_chicken", 0).await;
+    }
+    let worker = fake_worker(
+        &queues.llm,
+        1,
+        Duration::ZERO,
+        Delivery::StoreAndPublish,
+        |_| analysis(chicken("spicy", 1, &[]), 0.93),
+    );
+    let res = app
+        .post_as(
+            Some(&vip),
+            "/api/voice/analyze",
+            &json!({ "transcript": "치킨 디너 매운 맛으로 주세요", "language": "ko" }),
+        )
+        .await;
+    let (status, err) = error_of(res).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (StatusCode::CONFLICT, Some("sold_out"))
+    );
+    assert_eq!(
+        err["message"],
+        "죄송합니다. 치킨 디너는 지금 품절입니다. 다른 디너를 골라 주세요."
+    );
+    worker.await.unwrap();
+}
