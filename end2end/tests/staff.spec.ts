@@ -87,6 +87,43 @@ test('a customer cancels a confirmed order and sees the refund', async ({ page }
   await expect(page.getByTestId('cancel-form')).toHaveCount(0);
 });
 
+/** A `datetime-local` value `hours` from now, in Korea's time (UTC+9). */
+function kstInHours(hours: number): string {
+  return new Date(Date.now() + (hours + 9) * 3_600_000).toISOString().slice(0, 16);
+}
+
+test("a manager's event changes the price in the builder at once", async ({ page, browser }) => {
+  await signUp(page);
+  await openBuilder(page, 'english');
+  const price = page.getByTestId('price-final');
+  await expect(price).toHaveText('42,000원');
+
+  const manager = await staffPage(browser, 'manager@daebak.test');
+  await gotoHydrated(manager, '/staff/events');
+  await manager.getByTestId('event-title-ko').fill('잉글리시 주간');
+  await manager.getByTestId('event-title-en').fill('English week');
+  await manager.getByTestId('event-percent').fill('25');
+  await manager.getByTestId('event-from').fill(kstInHours(-1));
+  await manager.getByTestId('event-to').fill(kstInHours(24));
+  await manager.locator('[data-testid=event-menu][data-code=english] input').check();
+  await manager.getByTestId('event-save').click();
+  const row = manager.getByTestId('event-row').filter({ hasText: '잉글리시 주간' });
+  await expect(row).toHaveAttribute('data-running', 'true');
+
+  try {
+    // The customer's next quote has it: 2 × 42,000 − 25 %.
+    await page.getByTestId('builder-quantity').fill('2');
+    await expect(price).toHaveText('63,000원');
+  } finally {
+    // Ended, so no later test sees the discount.
+    await row.getByTestId('event-end').click();
+    await expect(row).toHaveAttribute('data-running', 'false');
+  }
+  await page.getByTestId('builder-quantity').fill('1');
+  await expect(price).toHaveText('42,000원');
+  await manager.context().close();
+});
+
 test('a customer may not open the kitchen board', async ({ page }) => {
   await signUp(page);
   await gotoHydrated(page, '/staff');

@@ -23,6 +23,8 @@ const BUFFER: usize = 256;
 pub enum Signal {
     Changed(OrderEvent),
     Resync,
+    /// The server is stopping: streams end, so a graceful shutdown does not wait on them.
+    Shutdown,
 }
 
 /// This process's fan-out of order changes.
@@ -55,6 +57,11 @@ impl OrderEvents {
         })
     }
 
+    /// Ends every open stream (at shutdown).
+    pub fn close_streams(&self) {
+        let _ = self.tx.send(Signal::Shutdown);
+    }
+
     /// A stream of the changes `wanted` selects, as server-sent events: `ready` first (the
     /// client fetches what it shows), then `order` for each change, and `resync` when some
     /// may have been missed. A client that reconnects gets `ready` again, so nothing is lost.
@@ -75,7 +82,7 @@ impl OrderEvents {
                     Ok(Signal::Resync) | Err(broadcast::error::RecvError::Lagged(_)) => {
                         Event::default().event("resync").data("{}")
                     }
-                    Err(broadcast::error::RecvError::Closed) => return None,
+                    Ok(Signal::Shutdown) | Err(broadcast::error::RecvError::Closed) => return None,
                 };
                 return Some((Ok(event), (rx, wanted)));
             }

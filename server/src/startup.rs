@@ -50,6 +50,7 @@ pub struct Application {
     router: Router,
     addr: SocketAddr,
     pool: PgPool,
+    events: crate::events::OrderEvents,
     background: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -106,7 +107,7 @@ impl Application {
             redis,
             ai,
             limits,
-            events,
+            events: events.clone(),
             tls: config.tls,
         };
         let router = router(state);
@@ -125,6 +126,7 @@ impl Application {
             router,
             addr,
             pool,
+            events,
             background,
         })
     }
@@ -148,6 +150,12 @@ impl Application {
         let router = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
+        let events = self.events.clone();
+        let shutdown = async move {
+            shutdown.await;
+            // Open event streams never finish by themselves.
+            events.close_streams();
+        };
         let served = axum::serve(self.listener, router)
             .with_graceful_shutdown(shutdown)
             .await;

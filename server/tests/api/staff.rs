@@ -726,3 +726,48 @@ async fn a_managers_event_prices_the_next_quote_and_ending_it_stops() {
         .unwrap();
     assert_eq!(ended["active"], false);
 }
+
+#[tokio::test]
+async fn stopping_the_server_ends_its_open_event_streams() {
+    let url = crate::helpers::create_database().await;
+    let config = server::config::Config::from_lookup(|name| match name {
+        "DATABASE_URL" => Some(url.clone()),
+        "REDIS_URL" => Some(crate::helpers::redis_url()),
+        "LISTEN_ADDR" => Some("127.0.0.1:0".to_owned()),
+        "DATABASE_MAX_CONNECTIONS" => Some("5".to_owned()),
+        _ => None,
+    })
+    .unwrap();
+    let app = server::startup::Application::build(&config).await.unwrap();
+    let address = format!("http://{}", app.addr());
+    sqlx::query(
+        "INSERT INTO customer_sessions (id, customer_id, expires_at) \
+         SELECT encode(sha256(convert_to('stop-test', 'UTF8')), 'hex'), id, now() + interval '1 day' \
+         FROM customers WHERE email = $1",
+    )
+    .bind(KITCHEN)
+    .execute(&app.pool())
+    .await
+    .unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until(async {
+        let _ = stopped.await;
+    }));
+    let mut stream = reqwest::Client::new()
+        .get(format!("{address}/api/staff/events"))
+        .header(reqwest::header::COOKIE, "daebak_session=stop-test")
+        .send()
+        .await
+        .unwrap();
+    let ready = stream.chunk().await.unwrap().unwrap();
+    assert!(String::from_utf8_lossy(&ready).contains("event: ready"));
+
+    stop.send(()).unwrap();
+    let finished = tokio::time::timeout(Duration::from_secs(5), server).await;
+    assert!(finished.is_ok(), "the server stopped with a stream open");
+    let rest = tokio::time::timeout(Duration::from_secs(5), stream.chunk()).await;
+    assert!(
+        matches!(rest, Ok(Ok(None)) | Ok(Err(_))),
+        "the stream ended: {rest:?}"
+    );
+}
