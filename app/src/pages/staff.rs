@@ -133,11 +133,13 @@ fn OrderCard(order: OrderView, board: Board) -> impl IntoView {
     let created = order.created_at;
     let waited = move || (board.now.get() - created).num_minutes().max(0);
     let status = OrderStatus::parse(&order.order_status);
+    let (store_ko, store_en) = (order.store_name_ko.clone(), order.store_name_en.clone());
     view! {
         <article class="order-card" class:fresh=is_fresh data-testid="staff-order"
             data-order-number=order.order_number.clone() data-status=order.order_status.clone()>
             <header>
                 <strong>{order.order_number.clone()}</strong>
+                <span class="store">{move || lang.get().pick(store_ko.clone(), store_en.clone())}</span>
                 <span class="waited" data-testid="waited">
                     {move || lang.get().pick(format!("{}분 대기", waited()), format!("waiting {} min", waited()))}
                 </span>

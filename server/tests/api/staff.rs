@@ -25,6 +25,15 @@ async fn paid_order(app: &TestApp, store: &str) -> (Session, i64) {
     (customer, receipt["order_id"].as_i64().unwrap())
 }
 
+/// Asserts a 400 that names `field`.
+async fn assert_invalid(res: reqwest::Response, field: &str) {
+    let (status, err) = error_of(res).await;
+    assert_eq!(
+        (status, err["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some(field))
+    );
+}
+
 async fn move_to(app: &TestApp, staff: &Session, order_id: i64, body: Value) -> reqwest::Response {
     app.post_as(
         Some(staff),
@@ -109,15 +118,10 @@ async fn every_staff_route_checks_the_role_and_the_store() {
         assert_eq!(ids, vec![order_id], "{email}");
     }
     let kitchen = app.session_for(KITCHEN).await;
-    let (status, err) = error_of(
-        app.get_as(Some(&kitchen), "/api/staff/orders?status=cooking")
-            .await,
-    )
-    .await;
-    assert_eq!(
-        (status, err["field"].as_str()),
-        (StatusCode::BAD_REQUEST, Some("status"))
-    );
+    let res = app
+        .get_as(Some(&kitchen), "/api/staff/orders?status=cooking")
+        .await;
+    assert_invalid(res, "status").await;
 }
 
 #[tokio::test]
@@ -219,12 +223,8 @@ async fn a_staff_cancel_needs_a_reason_and_puts_the_stock_back() {
     let app = spawn_app().await;
     let (_, order_id) = paid_order(&app, "gangnam").await;
     let kitchen = app.session_for(KITCHEN).await;
-    let (status, err) =
-        error_of(move_to(&app, &kitchen, order_id, json!({ "status": "cancelled" })).await).await;
-    assert_eq!(
-        (status, err["field"].as_str()),
-        (StatusCode::BAD_REQUEST, Some("reason"))
-    );
+    let res = move_to(&app, &kitchen, order_id, json!({ "status": "cancelled" })).await;
+    assert_invalid(res, "reason").await;
 
     let before = app.inventory("gangnam").await;
     let body = json!({ "status": "cancelled", "reason": "재료 불량" });
@@ -316,15 +316,10 @@ async fn twenty_cancels_at_once_release_the_stock_and_refund_exactly_once() {
     let stranger = app.quick_customer(&unique_email("stranger")).await;
     let (status, _) = error_of(app.post_as(Some(&stranger), &path, &body).await).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, err) = error_of(
-        app.post_as(Some(&customer), &path, &json!({ "reason": " " }))
-            .await,
-    )
-    .await;
-    assert_eq!(
-        (status, err["field"].as_str()),
-        (StatusCode::BAD_REQUEST, Some("reason"))
-    );
+    let res = app
+        .post_as(Some(&customer), &path, &json!({ "reason": " " }))
+        .await;
+    assert_invalid(res, "reason").await;
 }
 
 #[tokio::test]
@@ -536,13 +531,8 @@ async fn the_stock_page_shows_reservations_and_only_a_manager_restocks() {
         (add(10_001, "fried_chicken"), "add"),
         (add(5, "truffle"), "ingredient"),
     ] {
-        let (status, err) =
-            error_of(app.post_as(Some(&manager), "/api/staff/stock", &body).await).await;
-        assert_eq!(
-            (status, err["field"].as_str()),
-            (StatusCode::BAD_REQUEST, Some(field)),
-            "{body}"
-        );
+        let res = app.post_as(Some(&manager), "/api/staff/stock", &body).await;
+        assert_invalid(res, field).await;
     }
     let res = app
         .post_as(Some(&manager), "/api/staff/stock", &add(5, "fried_chicken"))
@@ -656,16 +646,10 @@ async fn a_managers_event_prices_the_next_quote_and_ending_it_stops() {
             "title_ko",
         ),
     ] {
-        let (status, err) = error_of(
-            app.post_as(Some(&manager), "/api/staff/menu-events", &body)
-                .await,
-        )
-        .await;
-        assert_eq!(
-            (status, err["field"].as_str()),
-            (StatusCode::BAD_REQUEST, Some(field)),
-            "{body}"
-        );
+        let res = app
+            .post_as(Some(&manager), "/api/staff/menu-events", &body)
+            .await;
+        assert_invalid(res, field).await;
     }
     assert_eq!(french_quote(&app).await, before, "nothing was created");
 
