@@ -114,6 +114,7 @@ fn Columns(orders: Vec<OrderView>, board: Board) -> impl IntoView {
                     {cards.into_iter().map(|order| view! { <OrderCard order board /> }).collect_view()}
                 </section>
             }
+            .into_any()
         })
         .collect_view()
 }
@@ -149,6 +150,7 @@ fn OrderCard(order: OrderView, board: Board) -> impl IntoView {
             {status.map(|status| view! { <CardActions id status board /> })}
         </article>
     }
+    .into_any()
 }
 
 #[component]
@@ -237,6 +239,7 @@ fn CardActions(id: i64, status: OrderStatus, board: Board) -> impl IntoView {
             _ => None,
         }}
     }
+    .into_any()
 }
 
 fn forward_label(l: Lang, next: OrderStatus) -> &'static str {
