@@ -25,3 +25,16 @@ pub use payment::PaymentPage;
 pub use staff::StaffBoardPage;
 pub use staff_events::StaffEventsPage;
 pub use staff_stock::StaffStockPage;
+
+/// The time now. In the browser from `Date.now()`: chrono's own clock is not built for wasm32
+/// and panics there.
+pub(crate) fn now() -> chrono::DateTime<chrono::Utc> {
+    #[cfg(feature = "hydrate")]
+    {
+        chrono::DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        chrono::Utc::now()
+    }
+}

@@ -35,7 +35,7 @@ pub fn StaffBoardPage() -> impl IntoView {
     let board = Board {
         orders: Resource::new(|| (), |_| staff_orders()),
         fresh: RwSignal::new(Vec::new()),
-        now: RwSignal::new(chrono::Utc::now()),
+        now: RwSignal::new(crate::pages::now()),
     };
     let muted = RwSignal::new(false);
     let allowed = move || board.orders.get().is_some_and(|o| o.is_ok());
@@ -46,7 +46,7 @@ pub fn StaffBoardPage() -> impl IntoView {
                 chime();
             }
         }
-        board.now.set(chrono::Utc::now());
+        board.now.set(crate::pages::now());
         board.orders.refetch();
     });
     tick_every_minute(board.now);
@@ -255,7 +255,7 @@ fn tick_every_minute(now: RwSignal<chrono::DateTime<chrono::Utc>>) {
     #[cfg(feature = "hydrate")]
     {
         let handle = set_interval_with_handle(
-            move || now.set(chrono::Utc::now()),
+            move || now.set(crate::pages::now()),
             std::time::Duration::from_secs(30),
         );
         if let Ok(handle) = handle {

@@ -163,7 +163,7 @@ fn EventEditor(form: EventForm, menu: Menu, save: ServerAction<SaveEvent>) -> im
 #[component]
 fn EventList(list: Vec<EventView>, form: EventForm, end: ServerAction<EndEvent>) -> impl IntoView {
     let lang = use_lang();
-    let now = chrono::Utc::now();
+    let now = crate::pages::now();
     view! {
         <table class="events" data-testid="event-list">
             <tbody>
