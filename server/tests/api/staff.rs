@@ -65,7 +65,12 @@ async fn every_staff_route_checks_the_role_and_the_store() {
     let forward = json!({ "status": "preparing" });
     let status_path = format!("/api/staff/orders/{order_id}/status");
 
-    for path in ["/api/staff/orders", "/api/staff/events"] {
+    for path in [
+        "/api/staff/orders",
+        "/api/staff/events",
+        "/api/staff/stock",
+        "/api/staff/menu-events",
+    ] {
         let (status, err) = error_of(app.get_as(None, path).await).await;
         assert_eq!(
             (status, err["code"].as_str()),
@@ -79,10 +84,31 @@ async fn every_staff_route_checks_the_role_and_the_store() {
             "{path}"
         );
     }
-    let (status, _) = error_of(app.post_as(None, &status_path, &forward).await).await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
-    let (status, _) = error_of(app.post_as(Some(&customer), &status_path, &forward).await).await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
+    let restock = json!({ "store": "gangnam", "ingredient": "steak", "add": 1 });
+    let posts = [
+        (status_path.clone(), forward.clone()),
+        ("/api/staff/stock".to_owned(), restock),
+        ("/api/staff/menu-events".to_owned(), json!({})),
+        ("/api/staff/menu-events/1/end".to_owned(), json!({})),
+    ];
+    for (path, body) in &posts {
+        let (status, _) = error_of(app.post_as(None, path, body).await).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{path}");
+        let (status, _) = error_of(app.post_as(Some(&customer), path, body).await).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+    }
+    for who in [None, Some(&customer)] {
+        let mut req = app
+            .client
+            .put(app.url("/api/staff/menu-events/1"))
+            .json(&json!({}));
+        if let Some(s) = who {
+            req = req.header(reqwest::header::COOKIE, &s.cookie);
+        }
+        let expected =
+            [StatusCode::UNAUTHORIZED, StatusCode::FORBIDDEN][usize::from(who.is_some())];
+        assert_eq!(req.send().await.unwrap().status(), expected);
+    }
 
     // Staff of another store neither see nor move the order.
     let theirs: Value = app
