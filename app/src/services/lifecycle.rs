@@ -2,10 +2,11 @@
 //! acting at once cannot both win: stock is consumed when the kitchen starts, released on a
 //! cancel, and a paid order cancelled is refunded exactly once.
 
-use sqlx::PgConnection;
+use sqlx::{PgConnection, PgPool};
 
 use crate::error::AppError;
-use crate::services::order_view::{OrderScope, SCOPE_FILTER};
+use crate::order::OrderView;
+use crate::services::order_view::{load_order_view, OrderScope, SCOPE_FILTER};
 use crate::staff::{check_transition, Actor, OrderStatus};
 use crate::text::TextRule;
 
@@ -28,6 +29,19 @@ struct Locked {
 }
 
 impl Transition<'_> {
+    /// Applies the change in a transaction of its own; answers the order as it is now.
+    pub async fn run(
+        &self,
+        pool: &PgPool,
+        order_id: i64,
+        scope: OrderScope,
+    ) -> Result<OrderView, AppError> {
+        let mut tx = pool.begin().await?;
+        self.apply(&mut tx, order_id, scope).await?;
+        tx.commit().await?;
+        load_order_view(pool, order_id, scope).await
+    }
+
     /// Applies the change inside `tx`: 404 outside `scope`, 409 for a move that does not
     /// apply to the order as it is now, 403 for one the actor may not make.
     pub async fn apply(

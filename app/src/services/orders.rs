@@ -443,10 +443,7 @@ impl OrderService {
             to: OrderStatus::Cancelled,
             reason: Some(reason),
         };
-        let mut tx = pool.begin().await?;
-        change.apply(&mut tx, order_id, scope).await?;
-        tx.commit().await?;
-        load_order_view(pool, order_id, scope).await
+        change.run(pool, order_id, scope).await
     }
 
     pub async fn list_orders(

@@ -89,9 +89,6 @@ impl StaffService {
             to: req.status,
             reason: req.reason.as_deref(),
         };
-        let mut tx = pool.begin().await?;
-        change.apply(&mut tx, order_id, staff.scope()).await?;
-        tx.commit().await?;
-        load_order_view(pool, order_id, staff.scope()).await
+        change.run(pool, order_id, staff.scope()).await
     }
 }
