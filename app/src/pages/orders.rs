@@ -58,6 +58,14 @@ pub fn OrderPage() -> impl IntoView {
     let events = format!("/api/orders/{}/events", untrack(order_id));
     let readable = move || order.get().is_some_and(|o| o.is_ok());
     on_order_events(events, readable, move |_| order.refetch());
+    // Owned by the page: the stream's refetch re-renders the box, and an action that died with
+    // it would panic when its answer arrives.
+    let cancel = ServerAction::<CancelMyOrder>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = cancel.value().get() {
+            order.refetch();
+        }
+    });
     view! {
         <Transition fallback=|| view! { <p class="loading">"…"</p> }>
             {move || Suspend::new(async move {
@@ -68,7 +76,7 @@ pub fn OrderPage() -> impl IntoView {
                             move || order_view(&o, lang.get())
                         }
                         <Timeline order=o.clone() />
-                        <CancelBox order=o on_done=move || order.refetch() />
+                        <CancelBox order=o action=cancel />
                     }.into_any(),
                     Err(error) => view! { <ErrorMessage error /> }.into_any(),
                 }
@@ -172,15 +180,9 @@ fn Timeline(order: OrderView) -> impl IntoView {
 /// Cancel before the kitchen starts (asking why); afterwards, say that it is too late. A
 /// cancelled paid order shows its refund.
 #[component]
-fn CancelBox(order: OrderView, on_done: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+fn CancelBox(order: OrderView, action: ServerAction<CancelMyOrder>) -> impl IntoView {
     let lang = use_lang();
-    let action = ServerAction::<CancelMyOrder>::new();
     let reason = RwSignal::new(String::new());
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = action.value().get() {
-            on_done();
-        }
-    });
     let status = OrderStatus::parse(&order.order_status);
     let id = order.id;
     let refund = order.refund.clone().map(|r| view! {

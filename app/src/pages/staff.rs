@@ -21,12 +21,28 @@ const COLUMNS: [(&str, &[&str]); 4] = [
     ("done", &["delivered", "cancelled"]),
 ];
 
-/// What the board's cards share: the refetch, the new orders to highlight, the clock.
+/// What the board's cards share: the refetch, the new orders to highlight, the clock, and the
+/// one action that moves an order (owned by the page: every refetch re-renders the cards, and an
+/// action that died with its card would panic when its answer arrives).
 #[derive(Clone, Copy)]
 struct Board {
     orders: Resource<Result<Vec<OrderView>, crate::error::AppError>>,
     fresh: RwSignal<Vec<i64>>,
     now: RwSignal<chrono::DateTime<chrono::Utc>>,
+    mover: ServerAction<MoveOrder>,
+    /// The order the last move was for: its card shows the pending state and any error.
+    moving: RwSignal<Option<i64>>,
+}
+
+impl Board {
+    fn dispatch(self, order_id: i64, status: OrderStatus, reason: Option<String>) {
+        self.moving.set(Some(order_id));
+        self.mover.dispatch(MoveOrder {
+            order_id,
+            status,
+            reason,
+        });
+    }
 }
 
 #[component]
@@ -36,7 +52,14 @@ pub fn StaffBoardPage() -> impl IntoView {
         orders: Resource::new(|| (), |_| staff_orders()),
         fresh: RwSignal::new(Vec::new()),
         now: RwSignal::new(crate::pages::now()),
+        mover: ServerAction::new(),
+        moving: RwSignal::new(None),
     };
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = board.mover.value().get() {
+            board.orders.refetch();
+        }
+    });
     let muted = RwSignal::new(false);
     let allowed = move || board.orders.get().is_some_and(|o| o.is_ok());
     on_order_events("/api/staff/events".into(), allowed, move |change| {
@@ -191,20 +214,16 @@ fn DeliveryNote(order: OrderView) -> impl IntoView {
 #[component]
 fn CardActions(id: i64, status: OrderStatus, board: Board) -> impl IntoView {
     let lang = use_lang();
-    let action = ServerAction::<MoveOrder>::new();
+    let mine = move || board.moving.get() == Some(id);
+    let pending = move || mine() && board.mover.pending().get();
     let asking = RwSignal::new(false);
     let reason = RwSignal::new(String::new());
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = action.value().get() {
-            board.orders.refetch();
-        }
-    });
     let forward = status.next().map(|next| {
         let label = move || forward_label(lang.get(), next);
         view! {
             <button type="button" class="button primary" data-testid="advance"
-                disabled=move || action.pending().get()
-                on:click=move |_| { action.dispatch(MoveOrder { order_id: id, status: next, reason: None }); }>
+                disabled=pending
+                on:click=move |_| board.dispatch(id, next, None)>
                 {label}
             </button>
         }
@@ -222,7 +241,7 @@ fn CardActions(id: i64, status: OrderStatus, board: Board) -> impl IntoView {
         <Show when=move || asking.get()>
             <form class="cancel-form" on:submit=move |ev| {
                 ev.prevent_default();
-                action.dispatch(MoveOrder { order_id: id, status: OrderStatus::Cancelled, reason: Some(reason.get_untracked()) });
+                board.dispatch(id, OrderStatus::Cancelled, Some(reason.get_untracked()));
             }>
                 <label>
                     {move || lang.get().pick("취소 사유", "Reason")}
@@ -234,8 +253,8 @@ fn CardActions(id: i64, status: OrderStatus, board: Board) -> impl IntoView {
                 </button>
             </form>
         </Show>
-        {move || match action.value().get() {
-            Some(Err(error)) => Some(view! { <ErrorMessage error /> }),
+        {move || match board.mover.value().get() {
+            Some(Err(error)) if mine() => Some(view! { <ErrorMessage error /> }),
             _ => None,
         }}
     }
