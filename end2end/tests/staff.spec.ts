@@ -100,17 +100,18 @@ test("a manager's event changes the price in the builder at once", async ({ page
 
   const manager = await staffPage(browser, 'manager@daebak.test');
   await gotoHydrated(manager, '/staff/events');
-  await manager.getByTestId('event-title-ko').fill('잉글리시 주간');
+  // Its own title, so a retry or a second run against the same database finds only its row.
+  const title = `잉글리시 주간 ${Date.now()}`;
+  await manager.getByTestId('event-title-ko').fill(title);
   await manager.getByTestId('event-title-en').fill('English week');
   await manager.getByTestId('event-percent').fill('25');
   await manager.getByTestId('event-from').fill(kstInHours(-1));
   await manager.getByTestId('event-to').fill(kstInHours(24));
   await manager.locator('[data-testid=event-menu][data-code=english] input').check();
   await manager.getByTestId('event-save').click();
-  const row = manager.getByTestId('event-row').filter({ hasText: '잉글리시 주간' });
-  await expect(row).toHaveAttribute('data-running', 'true');
-
+  const row = manager.getByTestId('event-row').filter({ hasText: title });
   try {
+    await expect(row).toHaveAttribute('data-running', 'true');
     // The customer's next quote has it: 2 × 42,000 − 25 %.
     await page.getByTestId('builder-quantity').fill('2');
     await expect(price).toHaveText('63,000원');
