@@ -118,13 +118,13 @@ const EXAMPLES: &[(&str, Option<&str>, &str)] = &[
         ),
         r#"{"intent":"modify","menu":"english","style":"simple","quantity":2,"side_dishes":["corn_soup"],"customizations":[]}"#,
     ),
-    // A bare amount in an edit is the number of dinners, and still an edit.
+    // A bare amount in an edit is the number of dinners, still an edit, and keeps the rest.
     (
         "그럼 네 개로 할게요",
         Some(
-            r#"{"menu":"french","style":"deluxe","quantity":2,"side_dishes":[],"customizations":[]}"#,
+            r#"{"menu":"french","style":"deluxe","quantity":2,"side_dishes":["cheese_balls"],"customizations":[]}"#,
         ),
-        r#"{"intent":"modify","menu":"french","style":"deluxe","quantity":4,"side_dishes":[],"customizations":[]}"#,
+        r#"{"intent":"modify","menu":"french","style":"deluxe","quantity":4,"side_dishes":["cheese_balls"],"customizations":[]}"#,
     ),
 ];
 
