@@ -250,16 +250,18 @@ fn eval(
                 .audio
                 .as_deref()
                 .with_context(|| format!("case {} has no `audio`", n + 1))?;
-            let heard = stt_process::transcribe(std::path::Path::new(audio), Some(&case.lang))
-                .map_err(|e| anyhow::anyhow!("transcribing {audio}: {e}"));
-            match heard {
+            match stt_process::transcribe(std::path::Path::new(audio), Some(&case.lang)) {
                 Ok(out) => {
                     stt_ms = out.whisper_ms + out.decode_ms;
                     utterances = vec![out.text];
                 }
+                // Without the STT process every clip would score as silence: stop instead.
+                Err(e @ stt_process::SttError::Unavailable { .. }) => {
+                    anyhow::bail!("transcribing {audio}: {e}")
+                }
                 // Heard nothing: the customer would see 4a; score it as not understood.
                 Err(e) => {
-                    eprintln!("  stt: {e}");
+                    eprintln!("  stt: {audio}: {e}");
                     utterances = vec![String::new()];
                 }
             }
