@@ -775,9 +775,14 @@ async fn stopping_the_server_ends_its_open_event_streams() {
     stop.send(()).unwrap();
     let finished = tokio::time::timeout(Duration::from_secs(5), server).await;
     assert!(finished.is_ok(), "the server stopped with a stream open");
-    let rest = tokio::time::timeout(Duration::from_secs(5), stream.chunk()).await;
+    // What was sent before the end (a `resync` when the listener's connection closes first)
+    // may still arrive; then the stream must end.
+    let ended = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Ok(Some(_)) = stream.chunk().await {}
+    })
+    .await;
     assert!(
-        matches!(rest, Ok(Ok(None)) | Ok(Err(_))),
-        "the stream ended: {rest:?}"
+        ended.is_ok(),
+        "the stream stayed open after the server stopped"
     );
 }
