@@ -775,10 +775,16 @@ async fn stopping_the_server_ends_its_open_event_streams() {
     stop.send(()).unwrap();
     let finished = tokio::time::timeout(Duration::from_secs(5), server).await;
     assert!(finished.is_ok(), "the server stopped with a stream open");
-    // What was sent before the end (a `resync` when the listener's connection closes first)
-    // may still arrive; then the stream must end.
+    // A `resync` sent before the end (the listener's connection closed first) may still
+    // arrive, and nothing else; then the stream must end.
     let ended = tokio::time::timeout(Duration::from_secs(5), async {
-        while let Ok(Some(_)) = stream.chunk().await {}
+        while let Ok(Some(chunk)) = stream.chunk().await {
+            let text = String::from_utf8_lossy(&chunk);
+            assert!(
+                text.starts_with("event: resync"),
+                "after the stop: {text:?}"
+            );
+        }
     })
     .await;
     assert!(
