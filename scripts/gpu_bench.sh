@@ -4,12 +4,14 @@
 # upload → priced preview through the server, p50 over RUNS runs. Runs from the repository root
 # on a machine with the NVIDIA driver and CUDA 13 libraries and nothing else of ours: the pieces
 # of scripts/gpu_bundle.sh, gathered in STAGE, bring the binaries, PostgreSQL, Redis and models.
-# Usage: scripts/gpu_bench.sh   (STAGE default /opt/gpu-stage, RUNS default 20)
+# Usage: scripts/gpu_bench.sh   (RUNS default 20; BENCH_DIR default /opt: the bundle unpacks
+#        into BENCH_DIR/gpu, and the pieces are read from STAGE, default BENCH_DIR/gpu-stage)
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-STAGE="${STAGE:-/opt/gpu-stage}"
+BENCH_DIR="${BENCH_DIR:-/opt}"
+STAGE="${STAGE:-$BENCH_DIR/gpu-stage}"
 RUNS="${RUNS:-20}"
-G=/opt/gpu
+G="$BENCH_DIR/gpu"
 say() { printf '\n=== %s\n' "$*"; }
 unxz() { xz -dc "$1" 2>/dev/null || python3 -c 'import lzma, shutil, sys
 shutil.copyfileobj(lzma.open(sys.argv[1]), sys.stdout.buffer)' "$1"; }
@@ -18,11 +20,12 @@ if [ ! -x "$G/bin/ai-worker" ]; then
   say "joining $(ls "$STAGE"/p?? | wc -l) pieces"
   got="$(cat "$STAGE"/p?? | sha256sum | cut -d' ' -f1)"
   [ "$got" = "$(cat "$STAGE/SHA256")" ] || { echo "sha256 $got does not match $STAGE/SHA256"; exit 1; }
-  mkdir -p /opt/gpu-unpack
-  cat "$STAGE"/p?? | tar -C /opt/gpu-unpack -xf - || exit 1
-  unxz /opt/gpu-unpack/gpu.tar.xz | tar -C /opt -xf - || exit 1
-  mv /opt/gpu-unpack/models "$G/models"
-  rm -rf /opt/gpu-unpack
+  unpack="$BENCH_DIR/gpu-unpack"
+  mkdir -p "$unpack"
+  cat "$STAGE"/p?? | tar -C "$unpack" -xf - || exit 1
+  unxz "$unpack/gpu.tar.xz" | tar -C "$BENCH_DIR" -xf - || exit 1
+  mv "$unpack/models" "$G/models"
+  rm -rf "$unpack"
 fi
 
 say "machine"
@@ -54,26 +57,24 @@ for set in "$G/samples/dev.jsonl" ai-worker/eval/own.jsonl ai-worker/eval/sessio
 done
 
 say "end to end through the server"
-id pgrun >/dev/null 2>&1 || useradd -M -s /bin/sh pgrun
 [ -d /usr/share/zoneinfo ] || cp -a "$G/zoneinfo" /usr/share/zoneinfo
-PG_BIN="$(ls -d "$G"/pg/usr/lib/postgresql/*/bin)"
-chmod 755 /opt "$G"
-rm -rf /opt/pgdata && mkdir -p /opt/pgdata && chown pgrun /opt/pgdata
-runuser -u pgrun -- env LD_LIBRARY_PATH="$G/syslib" "$PG_BIN/initdb" -D /opt/pgdata -U postgres \
-  --auth=trust --locale=C -E UTF8 >/opt/initdb.log 2>&1 || { tail -20 /opt/initdb.log; exit 1; }
-runuser -u pgrun -- env LD_LIBRARY_PATH="$G/syslib" "$PG_BIN/pg_ctl" -D /opt/pgdata -w \
-  -o "-p 5433 -k /tmp -c listen_addresses=127.0.0.1" -l /opt/pgdata/server.log start >/dev/null ||
-  { tail -20 /opt/pgdata/server.log; exit 1; }
-redis-server --port 6390 --save '' --appendonly no --daemonize yes --logfile /opt/redis.log
-export REDIS_URL=redis://127.0.0.1:6390
+# PostgreSQL runs as another user (lib.sh's PG_OS_USER), which must reach the bundled binaries.
+chmod 755 "$BENCH_DIR" "$G"
+pg_bin="$(ls -d "$G"/pg/usr/lib/postgresql/*/bin)"
+# Ports of our own, apart from anything else on the machine.
+export DATABASE_URL=postgres://postgres@127.0.0.1:5433/mrdaebak REDIS_URL=redis://127.0.0.1:6390
+# lib.sh starts the bundled PostgreSQL and Redis, in a shell of its own so that its `set -e`,
+# PATH and OpenMP settings stay out of the benchmarks; they load only the bundled libraries.
+PATH="$pg_bin:$PATH" LD_LIBRARY_PATH="$G/syslib" PG_BIN_DIR="$pg_bin" PG_DATA_DIR="$BENCH_DIR/pgdata" \
+  bash -c 'source "$1/scripts/lib.sh" && ensure_services' _ "$ROOT" || exit 1
 mkdir -p target/site
-DATABASE_URL=postgres://postgres@127.0.0.1:5433/postgres LISTEN_ADDR=127.0.0.1:3300 \
-  LEPTOS_SITE_ROOT=target/site LEPTOS_ENV=PROD RUST_LOG=warn server >/opt/server.log 2>&1 &
-RUST_LOG=info ai-worker serve >/opt/worker.log 2>&1 &
+LISTEN_ADDR=127.0.0.1:3300 LEPTOS_SITE_ROOT=target/site LEPTOS_ENV=PROD RUST_LOG=warn \
+  server >"$BENCH_DIR/server.log" 2>&1 &
+RUST_LOG=info ai-worker serve >"$BENCH_DIR/worker.log" 2>&1 &
 for _ in $(seq 1 120); do
-  grep -q "taking jobs" /opt/worker.log && curl -fs http://127.0.0.1:3300/healthz >/dev/null && break
+  grep -q "taking jobs" "$BENCH_DIR/worker.log" && curl -fs http://127.0.0.1:3300/healthz >/dev/null && break
   sleep 0.5
 done
-grep -q "taking jobs" /opt/worker.log || { tail -20 /opt/worker.log /opt/server.log; exit 1; }
+grep -q "taking jobs" "$BENCH_DIR/worker.log" || { tail -20 "$BENCH_DIR/worker.log" "$BENCH_DIR/server.log"; exit 1; }
 scripts/voice_bench.sh http://127.0.0.1:3300 "$RUNS" "$G/samples/en_order.wav"
-grep -m3 'job done\|took' /opt/worker.log
+grep -m3 'job done\|took' "$BENCH_DIR/worker.log"

@@ -41,15 +41,18 @@ cp -a "/usr/share/postgresql/$PG_VERSION" "$B/pg/usr/share/postgresql/"
 cp -a /usr/share/zoneinfo "$B/zoneinfo"
 # redis-server decides what it is from its own name, so it keeps that name.
 cp -L "$(command -v redis-server)" "$B/bin/redis-server"
+# lib.sh's ensure_services checks the services with these (psql and pg_isready are in PG_BIN).
+cp -L "$(command -v redis-cli)" "$B/bin/redis-cli"
 cp -L "$(command -v curl)" "$B/bin/curl"
 copy_libs "$B/bin/ai-worker" "$B/bin/ai-worker-stt" "$B/bin/server" "$B/bin/redis-server" \
-  "$B/bin/curl" "$PG_BIN/postgres" "$PG_BIN/initdb" "$PG_BIN/pg_ctl"
+  "$B/bin/redis-cli" "$B/bin/curl" "$PG_BIN/postgres" "$PG_BIN/initdb" "$PG_BIN/pg_ctl" \
+  "$PG_BIN/psql" "$PG_BIN/pg_isready"
 
 log "voice samples and the dev set"
 for f in short_3s.wav long_10s.wav en_order.wav; do
   cp "$ROOT/target/voice-samples/$f" "$B/samples/" || die "run scripts/make_voice_samples.sh first"
 done
-cp "${SHARED_DIR:-$ROOT/../shared}/voice-eval/dev.jsonl" "$B/samples/"
+cp "${VOICE_EVAL_DEV:-${SHARED_DIR:-$ROOT/../shared}/voice-eval/dev.jsonl}" "$B/samples/dev.jsonl"
 
 log "pack (xz) with the models"
 tar -C "$STAGE" -cf - gpu | xz -T2 -6 >"$STAGE/gpu.tar.xz"

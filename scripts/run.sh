@@ -6,7 +6,6 @@ source "$(dirname "$0")/lib.sh"
 "$ROOT/scripts/setup.sh"
 "$ROOT/scripts/models.sh"
 cd "$ROOT"
-export DATABASE_URL="${DATABASE_URL:-postgres://$PG_USER@$PG_HOST:$PG_PORT/$APP_DB}"
 export LEPTOS_ENV="${LEPTOS_ENV:-PROD}"
 log "building the ai-worker (release)"
 cargo build --release -p ai-worker -p ai-worker-stt --bins

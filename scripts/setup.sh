@@ -44,6 +44,16 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q " $WBG_VERSION\b"; then
   cargo install wasm-bindgen-cli --version "$WBG_VERSION"
 fi
 
+# sqlx-cli regenerates and checks the checked queries' offline data (.sqlx/) against a migrated
+# database; it is kept at the version of the sqlx crate in Cargo.lock. No default features: only
+# PostgreSQL, and rustls (the CLI needs a TLS feature to have a runtime at all).
+SQLX_VERSION="$(awk '/^name = "sqlx"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' "$ROOT/Cargo.lock")"
+[ -n "$SQLX_VERSION" ] || die "sqlx not found in Cargo.lock"
+if ! sqlx --version 2>/dev/null | grep -q " $SQLX_VERSION\b"; then
+  log "installing sqlx-cli $SQLX_VERSION (a few minutes, once)"
+  cargo install sqlx-cli --version "$SQLX_VERSION" --locked --no-default-features --features postgres,rustls
+fi
+
 # Playwright and the npm binaryen whose wasm-opt we build with.
 if [ ! -f "$ROOT/end2end/node_modules/.package-lock.json" ] ||
   [ "$ROOT/end2end/package-lock.json" -nt "$ROOT/end2end/node_modules/.package-lock.json" ]; then

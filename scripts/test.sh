@@ -20,6 +20,13 @@ step "cargo fmt --check"
 cargo fmt --all -- --check
 done_step
 
+# app/src in layers (domain → error → infra → services → api → pages): no import upwards, no
+# cycle. The self-test first, so a check that cannot fail does not pass.
+step "app layers: no upward import, no import cycle"
+python3 "$ROOT/scripts/check_layers.py" --self-test
+python3 "$ROOT/scripts/check_layers.py"
+done_step
+
 # One package set for clippy, build and test: the same feature unification means llama.cpp and
 # whisper.cpp (minutes of C++ each) are built once, not once per command.
 SSR_PACKAGES=(-p app -p server -p ai-protocol -p ai-queue -p ai-worker -p ai-worker-stt --features app/ssr)
@@ -32,6 +39,18 @@ step "clippy: browser side (hydrate, wasm32)"
 cargo clippy -p app -p frontend --features app/hydrate --target wasm32-unknown-unknown --all-targets -- -D warnings
 done_step
 
+# Builds read the checked queries' offline data (.sqlx/, SQLX_OFFLINE in .cargo/config.toml);
+# this fails when a query or a migration changed and the data was not prepared again.
+step "checked SQL: .sqlx/ is current for the queries and the migrations"
+SQLX_DB="${SQLX_DB:-mrdaebak_sqlx_check}"
+psql_admin -c "DROP DATABASE IF EXISTS \"$SQLX_DB\" WITH (FORCE)" >/dev/null
+psql_admin -c "CREATE DATABASE \"$SQLX_DB\"" >/dev/null
+DATABASE_URL="$(database_url "$SQLX_DB")" sqlx migrate run --source migrations
+DATABASE_URL="$(database_url "$SQLX_DB")" \
+  cargo sqlx prepare --workspace --check -- -p app -p server --all-targets --features app/ssr
+psql_admin -c "DROP DATABASE IF EXISTS \"$SQLX_DB\" WITH (FORCE)" >/dev/null
+done_step
+
 # Each integration test makes its own database; drop them before (leftovers of interrupted
 # runs) and after.
 drop_test_databases() {
@@ -40,6 +59,8 @@ drop_test_databases() {
   done
 }
 drop_test_databases
+# The integration tests make their databases on lib.sh's server (REDIS_URL is exported there).
+export TEST_DATABASE_ADMIN_URL="${TEST_DATABASE_ADMIN_URL:-$(database_url postgres)}"
 
 step "Rust tests: AI worker (real models, Redis), app (ssr), server (PostgreSQL + Redis)"
 cargo build "${SSR_PACKAGES[@]}" --bins
@@ -54,11 +75,8 @@ done_step
 step "voice evaluation (typed and spoken, Korean and English)"
 ai_worker=target/debug/ai-worker
 # The shared evaluation set lives beside the repository (../shared), as in the design card.
-dev_set="${VOICE_EVAL_DEV:-}"
-for candidate in "$ROOT/../shared/voice-eval/dev.jsonl" /work/shared/voice-eval/dev.jsonl; do
-  if [ -z "$dev_set" ] && [ -f "$candidate" ]; then dev_set="$candidate"; fi
-done
-[ -n "$dev_set" ] || die "voice-eval/dev.jsonl not found beside the repository (set VOICE_EVAL_DEV)"
+dev_set="${VOICE_EVAL_DEV:-$ROOT/../shared/voice-eval/dev.jsonl}"
+[ -f "$dev_set" ] || die "$dev_set not found: the shared voice-eval set goes beside the repository (or set VOICE_EVAL_DEV)"
 "$ai_worker" eval "$dev_set" --min-exact "${EVAL_MIN_DEV:-0.95}"
 "$ai_worker" eval ai-worker/eval/test.jsonl --min-exact "${EVAL_MIN_TEST:-0.69}"
 "$ai_worker" eval ai-worker/eval/test_sessions.jsonl --min-exact "${EVAL_MIN_TEST_SESSIONS:-0.56}"
@@ -81,7 +99,7 @@ FUZZ_DB="${FUZZ_DB:-mrdaebak_fuzz}"
 FUZZ_ADDR="${FUZZ_ADDR:-127.0.0.1:3101}"
 psql_admin -c "DROP DATABASE IF EXISTS \"$FUZZ_DB\" WITH (FORCE)" >/dev/null
 psql_admin -c "CREATE DATABASE \"$FUZZ_DB\"" >/dev/null
-DATABASE_URL="postgres://$PG_USER@$PG_HOST:$PG_PORT/$FUZZ_DB" LISTEN_ADDR="$FUZZ_ADDR" \
+DATABASE_URL="$(database_url "$FUZZ_DB")" LISTEN_ADDR="$FUZZ_ADDR" \
   LEPTOS_SITE_ROOT=target/site LEPTOS_ENV=PROD RUST_LOG=warn AI_TIMEOUT_SECS=2 \
   AI_LLM_QUEUE="ai:queue:llm:fuzz-$$" AI_STT_QUEUE="ai:queue:stt:fuzz-$$" \
   LIMIT_KEY_PREFIX="limit:fuzz-$$" target/release/server >target/fuzz-server.log 2>&1 &
@@ -122,7 +140,7 @@ cleanup_e2e() {
 trap cleanup_e2e EXIT
 # The 504 test waits this long. One CPU analysis takes 5–10 s here, and twice that while other
 # jobs share the two cores, so 20 s flaked; 30 s (the production default) leaves room.
-DATABASE_URL="postgres://$PG_USER@$PG_HOST:$PG_PORT/$E2E_DB" LISTEN_ADDR="$E2E_ADDR" \
+DATABASE_URL="$(database_url "$E2E_DB")" LISTEN_ADDR="$E2E_ADDR" \
   LEPTOS_SITE_ROOT=target/site LEPTOS_ENV=PROD RUST_LOG=warn \
   AI_TIMEOUT_SECS="${E2E_AI_TIMEOUT_SECS:-30}" \
   target/release/server >target/e2e-server.log 2>&1 &

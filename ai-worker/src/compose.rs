@@ -2,7 +2,8 @@
 //! that means something, and the reply, questions and suggestions shown to the customer.
 
 use ai_protocol::{
-    ConversationState, Intent, LlmJob, MenuCatalog, OrderState, VoiceAnalysis, CONFIDENCE_THRESHOLD,
+    ConversationState, HistoryEntry, Intent, LlmJob, MenuCatalog, MenuDinner, OrderState,
+    VoiceAnalysis, CONFIDENCE_THRESHOLD,
 };
 
 use crate::llm::Decoded;
@@ -23,36 +24,11 @@ const CORRECTED_NAME_FACTOR: f32 = 0.85;
 const STYLE_MIN_P: f32 = 0.6;
 
 pub fn analysis(job: &LlmJob, decoded: &Decoded) -> VoiceAnalysis {
-    let korean = match job.language.as_deref() {
-        Some("ko") => true,
-        Some("en") => false,
-        _ => job.transcript.chars().any(is_hangul),
-    };
+    let korean = speaks_korean(job);
     let menu = &job.menu;
     let mut order = decoded.order.clone();
-    // With no style said, the one kept is the order's so far, else that of the past order the
-    // dinner was taken from ("the usual").
-    let usual = job
-        .user_history
-        .iter()
-        .take(HISTORY_IN_PROMPT)
-        .find(|h| Some(&h.menu) == order.menu.as_ref());
-    let kept_style = job
-        .order_state
-        .as_ref()
-        .filter(|s| s.menu == order.menu)
-        .and_then(|s| s.style.clone())
-        .or_else(|| usual.map(|h| h.style.clone()));
-    let style_named = order.style.as_ref().is_some_and(|st| {
-        decoded
-            .heard
-            .found
-            .iter()
-            .any(|(_, m)| *m == Mention::Style(st.clone()))
-    });
-    if decoded.p_style < STYLE_MIN_P && !style_named && kept_style != order.style {
-        order.style = kept_style;
-    }
+    let usual = usual_order(job, order.menu.as_ref());
+    settle_style(job, decoded, &mut order, usual);
     let intent = match (decoded.intent, &job.order_state) {
         // A "modify" without an order in progress is a new order.
         (Intent::Modify, None) => Intent::Order,
@@ -60,90 +36,16 @@ pub fn analysis(job: &LlmJob, decoded: &Decoded) -> VoiceAnalysis {
     };
 
     if intent == Intent::Unclear {
-        let kept = job.order_state.clone().unwrap_or_default();
-        return VoiceAnalysis {
-            intent,
-            menu: kept.menu.clone(),
-            style: kept.style.clone(),
-            quantity: kept.quantity,
-            customizations: kept.customizations.clone(),
-            side_dishes: kept.side_dishes.clone(),
-            // The probability that this was an order after all, kept below the threshold.
-            confidence: (1.0 - decoded.p_intent).min(CONFIDENCE_THRESHOLD - 0.01),
-            response: if korean {
-                "주문 내용을 이해할 수 없습니다. 다시 말씀해 주세요.".into()
-            } else {
-                "Sorry, I could not understand the order. Please say it again.".into()
-            },
-            recommended_menu: recommended(job),
-            alternatives: menu
-                .dinners
-                .iter()
-                .map(|d| d.code.clone())
-                .take(3)
-                .collect(),
-            additional_questions: vec![if korean {
-                "어떤 디너를 주문하시겠어요?".into()
-            } else {
-                "Which dinner would you like?".into()
-            }],
-            order_state: kept,
-            state: ConversationState::Unclear,
-        };
+        return unclear(job, decoded, korean);
     }
 
-    // Keeping the default amount is not a customization.
-    if let Some(dinner) = order.menu.as_deref().and_then(|m| menu.dinner(m)) {
-        order.customizations.retain(|c| {
-            dinner
-                .component(&c.component)
-                .is_some_and(|comp| comp.default_quantity != c.quantity)
-        });
-    }
-
-    // Confidence is about whether we understood the order at all (4b asks again); a doubtful
-    // quantity is shown in the editable preview with a question instead ("하나랑 샐러드 하나":
-    // two numbers, one of them the dinners').
-    let confidence = decoded.p_intent.min(decoded.p_menu);
-    let named = decoded.heard.dinners();
-    let chosen = order.menu.clone().unwrap_or_default();
-    let edits_an_order = job.order_state.is_some();
-    let mut confidence = confidence;
-    // "The usual": no dinner named, one of the past orders shown to the model chosen.
-    let from_history = named.is_empty() && usual.is_some();
-    let named_or_edit =
-        named.contains(&chosen) || (edits_an_order && named.is_empty()) || from_history;
-    if !named_or_edit {
-        tracing::debug!(%chosen, ?named, "the chosen dinner was not named");
-        confidence = confidence.min(UNNAMED_DINNER_CAP);
-    }
-    if !decoded.heard.corrected.is_empty() {
-        tracing::debug!(corrected = ?decoded.heard.corrected, "near-miss dinner name put right");
-        confidence *= CORRECTED_NAME_FACTOR;
-    }
-    if order.check(menu).is_err() {
-        confidence = 0.0;
-    }
+    drop_included_amounts(menu, &mut order);
+    let confidence = confidence(job, decoded, &order, usual.is_some());
 
     let dinner = order.menu.as_deref().and_then(|m| menu.dinner(m));
     let mut questions = Vec::new();
     if let (Some(d), None) = (dinner, &order.style) {
-        let names: Vec<&str> = d
-            .styles
-            .iter()
-            .map(|s| {
-                if korean {
-                    s.name_ko.as_str()
-                } else {
-                    s.name_en.as_str()
-                }
-            })
-            .collect();
-        questions.push(if korean {
-            format!("어떤 스타일로 드릴까요? ({})", names.join(", "))
-        } else {
-            format!("Which style would you like? ({})", names.join(", "))
-        });
+        questions.push(style_question(d, korean));
     }
     let state = if order.is_complete() && questions.is_empty() {
         ConversationState::Ready
@@ -152,11 +54,7 @@ pub fn analysis(job: &LlmJob, decoded: &Decoded) -> VoiceAnalysis {
     };
     // The order can be confirmed as it is; the question only invites a fix.
     if let (Some(q), true) = (order.quantity, decoded.p_quantity < QUANTITY_MIN_P) {
-        questions.push(if korean {
-            format!("{q}인분 맞으신가요?")
-        } else {
-            format!("Is that {q} dinner{}?", if q == 1 { "" } else { "s" })
-        });
+        questions.push(quantity_question(q, korean));
     }
     let response = reply(menu, &order, korean, state);
     let alternatives = dinner
@@ -183,6 +81,156 @@ pub fn analysis(job: &LlmJob, decoded: &Decoded) -> VoiceAnalysis {
         additional_questions: questions,
         order_state: order,
         state,
+    }
+}
+
+/// The job's language where it says one, else Korean if the words have Hangul in them.
+fn speaks_korean(job: &LlmJob) -> bool {
+    match job.language.as_deref() {
+        Some("ko") => true,
+        Some("en") => false,
+        _ => job.transcript.chars().any(is_hangul),
+    }
+}
+
+/// The past order shown to the model whose dinner is `dinner` ("the usual").
+fn usual_order<'j>(job: &'j LlmJob, dinner: Option<&String>) -> Option<&'j HistoryEntry> {
+    job.user_history
+        .iter()
+        .take(HISTORY_IN_PROMPT)
+        .find(|h| Some(&h.menu) == dinner)
+}
+
+/// With no style said, the one kept is the order's so far, else that of the past order the
+/// dinner was taken from (`usual`).
+fn settle_style(
+    job: &LlmJob,
+    decoded: &Decoded,
+    order: &mut OrderState,
+    usual: Option<&HistoryEntry>,
+) {
+    let kept_style = job
+        .order_state
+        .as_ref()
+        .filter(|s| s.menu == order.menu)
+        .and_then(|s| s.style.clone())
+        .or_else(|| usual.map(|h| h.style.clone()));
+    let style_named = order.style.as_ref().is_some_and(|st| {
+        decoded
+            .heard
+            .found
+            .iter()
+            .any(|(_, m)| *m == Mention::Style(st.clone()))
+    });
+    if decoded.p_style < STYLE_MIN_P && !style_named && kept_style != order.style {
+        order.style = kept_style;
+    }
+}
+
+/// Not understood: the order in progress stays as it is, and the customer is asked again.
+fn unclear(job: &LlmJob, decoded: &Decoded, korean: bool) -> VoiceAnalysis {
+    let kept = job.order_state.clone().unwrap_or_default();
+    VoiceAnalysis {
+        intent: Intent::Unclear,
+        menu: kept.menu.clone(),
+        style: kept.style.clone(),
+        quantity: kept.quantity,
+        customizations: kept.customizations.clone(),
+        side_dishes: kept.side_dishes.clone(),
+        // The probability that this was an order after all, kept below the threshold.
+        confidence: (1.0 - decoded.p_intent).min(CONFIDENCE_THRESHOLD - 0.01),
+        response: in_language(
+            korean,
+            "주문 내용을 이해할 수 없습니다. 다시 말씀해 주세요.",
+            "Sorry, I could not understand the order. Please say it again.",
+        )
+        .into(),
+        recommended_menu: recommended(job),
+        alternatives: job
+            .menu
+            .dinners
+            .iter()
+            .map(|d| d.code.clone())
+            .take(3)
+            .collect(),
+        additional_questions: vec![in_language(
+            korean,
+            "어떤 디너를 주문하시겠어요?",
+            "Which dinner would you like?",
+        )
+        .into()],
+        order_state: kept,
+        state: ConversationState::Unclear,
+    }
+}
+
+/// Keeping the default amount is not a customization.
+fn drop_included_amounts(menu: &MenuCatalog, order: &mut OrderState) {
+    if let Some(dinner) = order.menu.as_deref().and_then(|m| menu.dinner(m)) {
+        order.customizations.retain(|c| {
+            dinner
+                .component(&c.component)
+                .is_some_and(|comp| comp.default_quantity != c.quantity)
+        });
+    }
+}
+
+/// Confidence is about whether we understood the order at all (4b asks again); a doubtful
+/// quantity is shown in the editable preview with a question instead ("하나랑 샐러드 하나":
+/// two numbers, one of them the dinners'). `usual`: a past order with the chosen dinner was
+/// shown to the model.
+fn confidence(job: &LlmJob, decoded: &Decoded, order: &OrderState, usual: bool) -> f32 {
+    let mut confidence = decoded.p_intent.min(decoded.p_menu);
+    let named = decoded.heard.dinners();
+    let chosen = order.menu.clone().unwrap_or_default();
+    let edits_an_order = job.order_state.is_some();
+    // "The usual": no dinner named, one of the past orders shown to the model chosen.
+    let from_history = named.is_empty() && usual;
+    let named_or_edit =
+        named.contains(&chosen) || (edits_an_order && named.is_empty()) || from_history;
+    if !named_or_edit {
+        tracing::debug!(%chosen, ?named, "the chosen dinner was not named");
+        confidence = confidence.min(UNNAMED_DINNER_CAP);
+    }
+    if !decoded.heard.corrected.is_empty() {
+        tracing::debug!(corrected = ?decoded.heard.corrected, "near-miss dinner name put right");
+        confidence *= CORRECTED_NAME_FACTOR;
+    }
+    if order.check(&job.menu).is_err() {
+        confidence = 0.0;
+    }
+    confidence
+}
+
+/// Asks which of `dinner`'s styles the customer wants.
+fn style_question(dinner: &MenuDinner, korean: bool) -> String {
+    let names: Vec<&str> = dinner
+        .styles
+        .iter()
+        .map(|s| in_language(korean, &s.name_ko, &s.name_en))
+        .collect();
+    if korean {
+        format!("어떤 스타일로 드릴까요? ({})", names.join(", "))
+    } else {
+        format!("Which style would you like? ({})", names.join(", "))
+    }
+}
+
+/// Asks whether `q` dinners is right.
+fn quantity_question(q: u32, korean: bool) -> String {
+    if korean {
+        format!("{q}인분 맞으신가요?")
+    } else {
+        format!("Is that {q} dinner{}?", if q == 1 { "" } else { "s" })
+    }
+}
+
+/// `ko` or `en`, whichever is the customer's language.
+fn in_language<'t>(korean: bool, ko: &'t str, en: &'t str) -> &'t str {
+    if korean {
+        ko
+    } else {
+        en
     }
 }
 
@@ -227,13 +275,7 @@ fn reply(menu: &MenuCatalog, order: &OrderState, korean: bool, state: Conversati
         .side_dishes
         .iter()
         .filter_map(|s| menu.side_dish(s))
-        .map(|s| {
-            if korean {
-                s.name_ko.as_str()
-            } else {
-                s.name_en.as_str()
-            }
-        })
+        .map(|s| in_language(korean, &s.name_ko, &s.name_en))
         .collect();
     if korean {
         let mut s = dinner.name_ko.clone();
@@ -296,18 +338,11 @@ mod tests {
 
     fn decoded(intent: Intent, order: OrderState) -> Decoded {
         Decoded {
-            intent,
-            order,
             p_intent: 0.99,
             p_menu: 0.95,
             p_style: 0.9,
             p_quantity: 0.97,
-            heard: Heard::default(),
-            json: String::new(),
-            prompt_tokens: 0,
-            generated_tokens: 0,
-            model_passes: 0,
-            millis: 0,
+            ..Decoded::certain(intent, order)
         }
     }
 

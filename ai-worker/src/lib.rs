@@ -7,6 +7,7 @@
 //! other, and let each scale on its own queue.
 
 pub mod compose;
+pub mod config;
 pub mod eval;
 pub mod grammar;
 pub mod llm;
@@ -16,7 +17,8 @@ pub mod prompt_state;
 pub mod stt_process;
 pub mod worker;
 
-pub use llm::{LlmConfig, LlmError, PrefixSource, PromptStateDir, QwenLlmService};
+pub use config::{LlmConfig, PromptStateDir};
+pub use llm::{LlmError, PrefixSource, QwenLlmService};
 pub use priors::Priors;
 
 /// The menu the database is seeded with (migrations), as the catalog the server sends.

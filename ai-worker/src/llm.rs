@@ -8,11 +8,10 @@
 //! of one per token, and gives each field a probability that feeds the confidence.
 
 use std::num::NonZeroU32;
-use std::path::PathBuf;
 use std::time::Instant;
 
 use ai_protocol::{
-    Customization, Intent, LlmJob, MenuCatalog, MenuComponent, MenuDinner, OrderState,
+    Customization, Intent, LlmJob, MenuCatalog, MenuComponent, MenuDinner, MenuSideDish, OrderState,
 };
 use llama_cpp_2::context::params::LlamaContextParams;
 use llama_cpp_2::context::LlamaContext;
@@ -25,6 +24,7 @@ use llama_cpp_2::token::data::LlamaTokenData;
 use llama_cpp_2::token::data_array::LlamaTokenDataArray;
 use llama_cpp_2::token::LlamaToken;
 
+use crate::config::LlmConfig;
 use crate::grammar::{after_component_code, analysis_grammar};
 use crate::priors::Priors;
 use crate::prompt::{job_suffix, same_name, system_prefix, AmountCue, Heard, Mention, Part};
@@ -36,8 +36,6 @@ pub enum LlmError {
     Load { path: String, message: String },
     #[error("llama.cpp: {0}")]
     Llama(String),
-    #[error("configuration: {0}")]
-    Config(String),
     #[error("the grammar rejected `{0}`: the decoder and the grammar disagree")]
     GrammarRejected(String),
     #[error("the prompt does not fit the context ({0} tokens)")]
@@ -46,53 +44,6 @@ pub enum LlmError {
 
 fn llama<E: std::fmt::Display>(e: E) -> LlmError {
     LlmError::Llama(e.to_string())
-}
-
-#[derive(Debug, Clone)]
-pub struct LlmConfig {
-    pub model_path: PathBuf,
-    pub threads: i32,
-    /// Layers offloaded to the GPU (only with the `cuda` feature; 0 on CPU).
-    pub gpu_layers: u32,
-    pub context_tokens: u32,
-    /// Evaluate a draft of the answer ahead (see `Run::logits`); off only to measure it.
-    pub draft_ahead: bool,
-    /// Where the evaluated menu prompt is saved for the next start (`LLM_STATE_DIR`).
-    pub prompt_state: PromptStateDir,
-    /// The priors (`LLM_PRIORS`; see [`Priors::parse`]), switchable to measure each.
-    pub priors: Priors,
-}
-
-/// `LLM_STATE_DIR`: unset saves beside the model (`<model dir>/prompt-state`), `off` never
-/// saves nor loads, anything else is the directory.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PromptStateDir {
-    BesideModel,
-    Dir(PathBuf),
-    Off,
-}
-
-impl PromptStateDir {
-    fn from_env() -> Self {
-        match std::env::var("LLM_STATE_DIR") {
-            Err(_) => PromptStateDir::BesideModel,
-            Ok(v) if v == "off" => PromptStateDir::Off,
-            Ok(v) => PromptStateDir::Dir(v.into()),
-        }
-    }
-
-    fn resolve(&self, model_path: &std::path::Path) -> Option<PathBuf> {
-        match self {
-            PromptStateDir::BesideModel => Some(
-                model_path
-                    .parent()
-                    .unwrap_or(std::path::Path::new("."))
-                    .join("prompt-state"),
-            ),
-            PromptStateDir::Dir(dir) => Some(dir.clone()),
-            PromptStateDir::Off => None,
-        }
-    }
 }
 
 /// How [`QwenLlmService::warm`] got the menu prompt into the KV cache.
@@ -104,35 +55,6 @@ pub enum PrefixSource {
     Loaded,
     /// Evaluated by the model (and saved, where a state directory is set).
     Evaluated,
-}
-
-impl LlmConfig {
-    pub fn from_env() -> Result<Self, LlmError> {
-        let threads = std::env::var("LLM_THREADS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or_else(|| {
-                std::thread::available_parallelism()
-                    .map(|n| n.get().min(8) as i32)
-                    .unwrap_or(2)
-            });
-        let default_gpu_layers = if cfg!(feature = "cuda") { 999 } else { 0 };
-        Ok(LlmConfig {
-            model_path: std::env::var("LLM_MODEL")
-                .unwrap_or_else(|_| "models/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf".into())
-                .into(),
-            threads,
-            gpu_layers: std::env::var("LLM_GPU_LAYERS")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(default_gpu_layers),
-            context_tokens: 4096,
-            draft_ahead: std::env::var("LLM_DRAFT_AHEAD").map_or(true, |v| v != "0"),
-            prompt_state: PromptStateDir::from_env(),
-            priors: Priors::parse(&std::env::var("LLM_PRIORS").unwrap_or_default())
-                .map_err(|e| LlmError::Config(format!("LLM_PRIORS: {e}")))?,
-        })
-    }
 }
 
 /// What the model decided, with the probability of each decision.
@@ -153,6 +75,26 @@ pub struct Decoded {
     pub generated_tokens: usize,
     pub model_passes: usize,
     pub millis: u64,
+}
+
+impl Decoded {
+    /// `intent` and `order` decided with certainty, before any work is counted.
+    pub(crate) fn certain(intent: Intent, order: OrderState) -> Self {
+        Decoded {
+            intent,
+            order,
+            p_intent: 1.0,
+            p_menu: 1.0,
+            p_style: 1.0,
+            p_quantity: 1.0,
+            heard: Heard::default(),
+            json: String::new(),
+            prompt_tokens: 0,
+            generated_tokens: 0,
+            model_passes: 0,
+            millis: 0,
+        }
+    }
 }
 
 pub struct QwenLlmService {
@@ -1095,175 +1037,252 @@ fn write_analysis<W: Writer>(
     last_dinner: Option<&str>,
     teacher: Option<&Answer>,
 ) -> Result<Decoded, LlmError> {
-    let has_state = state.is_some();
-    let mut decoded = Decoded {
-        intent: Intent::Unclear,
-        order: OrderState::default(),
-        p_intent: 1.0,
-        p_menu: 1.0,
-        p_style: 1.0,
-        p_quantity: 1.0,
-        heard: Heard::default(),
-        json: String::new(),
-        prompt_tokens: 0,
-        generated_tokens: 0,
-        model_passes: 0,
-        millis: 0,
+    let input = AnalysisInput {
+        priors,
+        menu,
+        state,
+        heard,
+        last_dinner,
+        teacher,
     };
-    // Opening quotes are part of the fixed text, so that every option of a choice starts at
-    // the same token boundary (otherwise `"sp` competes with `"` and the mass is split).
-    w.emit("{\"intent\":\"")?;
-    let mut intents = vec!["order\"", "unclear\"}"];
-    if has_state {
-        intents.push("modify\"");
+    let mut decoded = Decoded::certain(Intent::Unclear, OrderState::default());
+    let (intent, p_intent) = input.write_intent(w)?;
+    decoded.p_intent = p_intent;
+    decoded.intent = intent;
+    if intent == Intent::Unclear {
+        return Ok(decoded);
     }
-    let options: Vec<String> = intents.iter().map(|s| s.to_string()).collect();
-    let t = teacher.and_then(|t| intents.iter().position(|i| *i == t.intent_option()));
-    let (i, p) = w.choose(&options, t)?;
-    // "order" and "modify" both mean an order: what matters is that it is not unclear.
-    let p_unclear = w.last_probabilities().get(1).copied();
-    decoded.p_intent = match (intents[i], p_unclear) {
-        ("unclear\"}", _) | (_, None) => p,
-        (_, Some(p_unclear)) => 1.0 - p_unclear,
-    };
-    decoded.intent = match intents[i] {
-        "order\"" => Intent::Order,
-        "modify\"" => Intent::Modify,
-        _ => return Ok(decoded),
-    };
-
-    w.emit(",\"menu\":\"")?;
-    let options: Vec<String> = menu
-        .dinners
-        .iter()
-        .map(|d| format!("{}\"", d.code))
-        .collect();
-    let t = teacher.and_then(|t| {
-        menu.dinners
-            .iter()
-            .position(|d| Some(&d.code) == t.menu.as_ref())
-    });
-    // An edit that names no dinner keeps the dinner ("콜라는 빼줘" is not a chicken dinner); a
-    // new order that names none is most likely the last one ("the usual", "저번에 시킨 거").
-    let names_no_dinner = !heard.names_a(|m| matches!(m, Mention::Dinner(_)));
-    let bias = match (state, last_dinner) {
-        (Some(s), _) if names_no_dinner => {
-            let mut bias = keep_prior(
-                priors.keep,
-                s.menu.as_ref(),
-                menu.dinners.iter().map(|d| &d.code),
-            );
-            // Words that name only the current dinner's components ("베이컨 빼주세요" in an
-            // English dinner) are about it: the model still moved to a chicken dinner.
-            let named = heard.components();
-            let current = menu
-                .dinners
-                .iter()
-                .position(|d| Some(&d.code) == s.menu.as_ref());
-            if let Some(i) = current.filter(|&i| {
-                !named.is_empty() && named.iter().all(|c| menu.dinners[i].component(c).is_some())
-            }) {
-                bias[i] += priors.own_components;
-            }
-            bias
-        }
-        (None, Some(last)) if names_no_dinner => keep_prior(
-            priors.keep,
-            Some(&last.to_string()),
-            menu.dinners.iter().map(|d| &d.code),
-        ),
-        _ => Vec::new(),
-    };
-    let (i, p) = w.choose_biased(&options, t, &bias)?;
-    decoded.p_menu = p;
-    let dinner = &menu.dinners[i];
+    let (dinner, p_menu) = input.write_dinner(w)?;
+    decoded.p_menu = p_menu;
     decoded.order.menu = Some(dinner.code.clone());
-
-    // The model always names its most likely style; its probability says whether the
-    // customer really said one (see `compose`).
-    w.emit(",\"style\":\"")?;
-    let options: Vec<String> = dinner
-        .styles
-        .iter()
-        .map(|s| format!("{}\"", s.code))
-        .collect();
-    let t = teacher.and_then(|t| {
-        dinner
-            .styles
-            .iter()
-            .position(|s| Some(&s.code) == t.style.as_ref())
-    });
-    let bias = match state {
-        Some(s)
-            if s.menu.as_ref() == Some(&dinner.code)
-                && !heard.names_a(|m| matches!(m, Mention::Style(_))) =>
-        {
-            keep_prior(
-                priors.keep,
-                s.style.as_ref(),
-                dinner.styles.iter().map(|st| &st.code),
-            )
-        }
-        _ => Vec::new(),
-    };
-    let (i, p) = w.choose_biased(&options, t, &bias)?;
-    decoded.p_style = p;
-    decoded.order.style = Some(dinner.styles[i].code.clone());
-
-    w.emit(",\"quantity\":")?;
-    let options: Vec<String> = (1..=10).map(|n| format!("{n},")).collect();
-    let t = teacher.map(|t| t.quantity.unwrap_or(1).clamp(1, 10) as usize - 1);
-    // An edit that says no number of dinners keeps the quantity ("add fries" is not another
-    // dinner); an order that names its dinner and whose numbers all count components or side
-    // dishes is for one dinner ("with three glasses of wine"). "The usual" may mean two.
-    let names_a_dinner = heard.names_a(|m| matches!(m, Mention::Dinner(_)));
-    let kept = match state.and_then(|s| s.quantity) {
-        Some(current) => Some(current),
-        None if names_a_dinner && heard.says_a_number() => Some(1),
-        None => None,
-    };
-    let bias = match (kept, heard.dinner_number(), heard.more_dinners()) {
-        (Some(q), _, _) if !heard.says_a_dinner_number() => quantity_prior(q, priors.keep),
-        // A new order's one dinner number is its quantity ("One … dinner with three glasses
-        // of wine"); in an edit, "하나 더" may mean one more.
-        (_, Some(n), _) if state.is_none() => quantity_prior(n, priors.dinner_number),
-        // "같은 디너로 하나 더": one more than now.
-        (Some(now), _, Some(n)) => quantity_prior(now + n, priors.dinner_number),
-        _ => Vec::new(),
-    };
-    let (i, p) = w.choose_biased(&options, t, &bias)?;
-    decoded.p_quantity = p;
-    decoded.order.quantity = Some(i as u32 + 1);
+    let (style, p_style) = input.write_style(w, dinner)?;
+    decoded.p_style = p_style;
+    decoded.order.style = Some(style);
+    let (quantity, p_quantity) = input.write_quantity(w)?;
+    decoded.p_quantity = p_quantity;
+    decoded.order.quantity = Some(quantity);
 
     // Every side dish and every component gets its own small decision, with its name right
     // before it: a small model answers "how many fries?" far better than it writes a list.
-    // What the utterance names is a prior: a named side dish needs strong evidence to be 0
-    // ("감자튀김 빼고"), one neither named nor already ordered needs strong evidence to be added.
     w.emit("\"side_dishes\":{")?;
-    // A word that names both a side dish and one of this dinner's components ("콜라",
-    // "salad"): taking it away is about the component, unless that side dish is ordered.
-    let ordered = |side: &ai_protocol::MenuSideDish| {
-        state.is_some_and(|s| s.side_dishes.contains(&side.code))
-    };
     let means_component = sides_meaning_components(menu, dinner, state, heard);
-    let sides = &menu.side_dishes;
-    for (k, side) in sides.iter().enumerate() {
-        w.emit(&format!("\"{}\":", side.code))?;
-        let after = if k + 1 == sides.len() { "}," } else { "," };
-        let options: Vec<String> = (0..=10).map(|n| format!("{n}{after}")).collect();
-        let t = teacher.map(|t| {
-            t.side_dishes
+    decoded.order.side_dishes = input.write_side_dishes(w, &means_component)?;
+    decoded.order.customizations = input.write_customizations(w, dinner, &means_component)?;
+    w.emit("}")?;
+    Ok(decoded)
+}
+
+/// What one analysis is written from (see [`write_analysis`]).
+struct AnalysisInput<'a> {
+    priors: &'a Priors,
+    menu: &'a MenuCatalog,
+    state: Option<&'a OrderState>,
+    heard: &'a Heard,
+    last_dinner: Option<&'a str>,
+    teacher: Option<&'a Answer>,
+}
+
+impl<'a> AnalysisInput<'a> {
+    /// Writes the intent; returns it with the probability that the utterance is an order.
+    fn write_intent<W: Writer>(&self, w: &mut W) -> Result<(Intent, f32), LlmError> {
+        // Opening quotes are part of the fixed text, so that every option of a choice starts at
+        // the same token boundary (otherwise `"sp` competes with `"` and the mass is split).
+        w.emit("{\"intent\":\"")?;
+        let mut intents = vec!["order\"", "unclear\"}"];
+        if self.state.is_some() {
+            intents.push("modify\"");
+        }
+        let options: Vec<String> = intents.iter().map(|s| s.to_string()).collect();
+        let t = self
+            .teacher
+            .and_then(|t| intents.iter().position(|i| *i == t.intent_option()));
+        let (i, p) = w.choose(&options, t)?;
+        // "order" and "modify" both mean an order: what matters is that it is not unclear.
+        let p_unclear = w.last_probabilities().get(1).copied();
+        let p_intent = match (intents[i], p_unclear) {
+            ("unclear\"}", _) | (_, None) => p,
+            (_, Some(p_unclear)) => 1.0 - p_unclear,
+        };
+        let intent = match intents[i] {
+            "order\"" => Intent::Order,
+            "modify\"" => Intent::Modify,
+            _ => Intent::Unclear,
+        };
+        Ok((intent, p_intent))
+    }
+
+    /// Writes the dinner; returns it with its probability.
+    fn write_dinner<W: Writer>(&self, w: &mut W) -> Result<(&'a MenuDinner, f32), LlmError> {
+        let menu = self.menu;
+        w.emit(",\"menu\":\"")?;
+        let options: Vec<String> = menu
+            .dinners
+            .iter()
+            .map(|d| format!("{}\"", d.code))
+            .collect();
+        let t = self.teacher.and_then(|t| {
+            menu.dinners
                 .iter()
-                .filter(|c| **c == side.code)
-                .count()
-                .min(10)
+                .position(|d| Some(&d.code) == t.menu.as_ref())
         });
+        let (i, p) = w.choose_biased(&options, t, &self.dinner_bias())?;
+        Ok((&menu.dinners[i], p))
+    }
+
+    /// An edit that names no dinner keeps the dinner ("콜라는 빼줘" is not a chicken dinner); a
+    /// new order that names none is most likely the last one ("the usual", "저번에 시킨 거").
+    fn dinner_bias(&self) -> Vec<f32> {
+        let menu = self.menu;
+        let names_no_dinner = !self.heard.names_a(|m| matches!(m, Mention::Dinner(_)));
+        match (self.state, self.last_dinner) {
+            (Some(s), _) if names_no_dinner => {
+                let mut bias = keep_prior(
+                    self.priors.keep,
+                    s.menu.as_ref(),
+                    menu.dinners.iter().map(|d| &d.code),
+                );
+                // Words that name only the current dinner's components ("베이컨 빼주세요" in an
+                // English dinner) are about it: the model still moved to a chicken dinner.
+                let named = self.heard.components();
+                let current = menu
+                    .dinners
+                    .iter()
+                    .position(|d| Some(&d.code) == s.menu.as_ref());
+                if let Some(i) = current.filter(|&i| {
+                    !named.is_empty()
+                        && named.iter().all(|c| menu.dinners[i].component(c).is_some())
+                }) {
+                    bias[i] += self.priors.own_components;
+                }
+                bias
+            }
+            (None, Some(last)) if names_no_dinner => keep_prior(
+                self.priors.keep,
+                Some(&last.to_string()),
+                menu.dinners.iter().map(|d| &d.code),
+            ),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Writes the style of `dinner`; returns its code with its probability.
+    fn write_style<W: Writer>(
+        &self,
+        w: &mut W,
+        dinner: &MenuDinner,
+    ) -> Result<(String, f32), LlmError> {
+        // The model always names its most likely style; its probability says whether the
+        // customer really said one (see `compose`).
+        w.emit(",\"style\":\"")?;
+        let options: Vec<String> = dinner
+            .styles
+            .iter()
+            .map(|s| format!("{}\"", s.code))
+            .collect();
+        let t = self.teacher.and_then(|t| {
+            dinner
+                .styles
+                .iter()
+                .position(|s| Some(&s.code) == t.style.as_ref())
+        });
+        let bias = match self.state {
+            Some(s)
+                if s.menu.as_ref() == Some(&dinner.code)
+                    && !self.heard.names_a(|m| matches!(m, Mention::Style(_))) =>
+            {
+                keep_prior(
+                    self.priors.keep,
+                    s.style.as_ref(),
+                    dinner.styles.iter().map(|st| &st.code),
+                )
+            }
+            _ => Vec::new(),
+        };
+        let (i, p) = w.choose_biased(&options, t, &bias)?;
+        Ok((dinner.styles[i].code.clone(), p))
+    }
+
+    /// Writes the number of dinners (1–10); returns it with its probability.
+    fn write_quantity<W: Writer>(&self, w: &mut W) -> Result<(u32, f32), LlmError> {
+        w.emit(",\"quantity\":")?;
+        let options: Vec<String> = (1..=10).map(|n| format!("{n},")).collect();
+        let t = self
+            .teacher
+            .map(|t| t.quantity.unwrap_or(1).clamp(1, 10) as usize - 1);
+        let (i, p) = w.choose_biased(&options, t, &self.quantity_bias())?;
+        Ok((i as u32 + 1, p))
+    }
+
+    /// An edit that says no number of dinners keeps the quantity ("add fries" is not another
+    /// dinner); an order that names its dinner and whose numbers all count components or side
+    /// dishes is for one dinner ("with three glasses of wine"). "The usual" may mean two.
+    fn quantity_bias(&self) -> Vec<f32> {
+        let (heard, priors) = (self.heard, self.priors);
+        let names_a_dinner = heard.names_a(|m| matches!(m, Mention::Dinner(_)));
+        let kept = match self.state.and_then(|s| s.quantity) {
+            Some(current) => Some(current),
+            None if names_a_dinner && heard.says_a_number() => Some(1),
+            None => None,
+        };
+        match (kept, heard.dinner_number(), heard.more_dinners()) {
+            (Some(q), _, _) if !heard.says_a_dinner_number() => quantity_prior(q, priors.keep),
+            // A new order's one dinner number is its quantity ("One … dinner with three glasses
+            // of wine"); in an edit, "하나 더" may mean one more.
+            (_, Some(n), _) if self.state.is_none() => quantity_prior(n, priors.dinner_number),
+            // "같은 디너로 하나 더": one more than now.
+            (Some(now), _, Some(n)) => quantity_prior(now + n, priors.dinner_number),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Writes how many of each side dish (0–10) and closes the object; returns the side dishes,
+    /// one entry a serving. `means_component` is from [`sides_meaning_components`].
+    fn write_side_dishes<W: Writer>(
+        &self,
+        w: &mut W,
+        means_component: &[bool],
+    ) -> Result<Vec<String>, LlmError> {
+        let mut side_dishes = Vec::new();
+        let sides = &self.menu.side_dishes;
+        for (k, side) in sides.iter().enumerate() {
+            w.emit(&format!("\"{}\":", side.code))?;
+            let after = if k + 1 == sides.len() { "}," } else { "," };
+            let options: Vec<String> = (0..=10).map(|n| format!("{n}{after}")).collect();
+            let t = self.teacher.map(|t| {
+                t.side_dishes
+                    .iter()
+                    .filter(|c| **c == side.code)
+                    .count()
+                    .min(10)
+            });
+            let zero_bias = self.side_dish_zero_bias(side, means_component[k]);
+            let (n, _) = w.choose_biased(&options, t, &[zero_bias])?;
+            for _ in 0..n {
+                side_dishes.push(side.code.clone());
+            }
+        }
+        if sides.is_empty() {
+            w.emit("},")?;
+        }
+        Ok(side_dishes)
+    }
+
+    /// The prior on `side` being 0. What the utterance names is a prior: a named side dish
+    /// needs strong evidence to be 0 ("감자튀김 빼고"), one neither named nor already ordered
+    /// needs strong evidence to be added. A word that names both a side dish and one of this
+    /// dinner's components ("콜라", "salad"): taking it away is about the component
+    /// (`means_component`), unless that side dish is ordered.
+    fn side_dish_zero_bias(&self, side: &MenuSideDish, means_component: bool) -> f32 {
+        let priors = self.priors;
+        let ordered = self
+            .state
+            .is_some_and(|s| s.side_dishes.contains(&side.code));
         let mention = Mention::SideDish(side.code.clone());
-        let cue = heard.amount_cue(&mention);
-        let named = heard.names(&mention) && !means_component[k];
+        let cue = self.heard.amount_cue(&mention);
+        let named = self.heard.names(&mention) && !means_component;
         // Named and already ordered is most likely a change ("remove the fries"): no prior.
         // Ordered and not named is kept: "remove the fries" does not touch the cola.
-        let mut zero_bias = match (named, ordered(side)) {
+        let mut zero_bias = match (named, ordered) {
             (true, false) | (false, true) => -priors.side_dish,
             (true, true) => 0.0,
             (false, false) => priors.unnamed_side_dish,
@@ -1272,54 +1291,99 @@ fn write_analysis<W: Writer>(
         if named && cue == Some(AmountCue::Removed) {
             zero_bias += priors.removed_cue;
         }
-        let (n, _) = w.choose_biased(&options, t, &[zero_bias])?;
-        for _ in 0..n {
-            decoded.order.side_dishes.push(side.code.clone());
-        }
-    }
-    if sides.is_empty() {
-        w.emit("},")?;
+        zero_bias
     }
 
-    // A component the utterance names, or that the order has changed already, is always asked
-    // about ("coffee: how many now?"); the model may answer its included amount, which is no
-    // change. Then the model may add others. The included amount is written right before each
-    // amount, so "one more" and "no" are read against it rather than against a number the
-    // model has to remember.
-    w.emit("\"customizations\":[")?;
-    let changed =
-        |code: &str| state.and_then(|s| s.customizations.iter().find(|c| c.component == code));
-    // Each asked component with what in the utterance names it.
-    let mut asked = Vec::new();
-    let mut remaining = Vec::new();
-    for c in &dinner.components {
-        let named = component_mention(menu, dinner, heard, c, &means_component);
-        if named.is_some() || changed(&c.code).is_some() {
-            asked.push((c, named));
-        } else {
-            remaining.push(c);
-        }
+    /// The order's change to component `code` so far, if any.
+    fn changed(&self, code: &str) -> Option<&'a Customization> {
+        self.state
+            .and_then(|s| s.customizations.iter().find(|c| c.component == code))
     }
-    let mut first = true;
-    for (component, named) in &asked {
+
+    /// Writes the customizations of `dinner` and closes the list; returns those that differ
+    /// from the included amounts.
+    ///
+    /// A component the utterance names, or that the order has changed already, is always asked
+    /// about ("coffee: how many now?"); the model may answer its included amount, which is no
+    /// change. Then the model may add others. The included amount is written right before each
+    /// amount, so "one more" and "no" are read against it rather than against a number the
+    /// model has to remember.
+    fn write_customizations<W: Writer>(
+        &self,
+        w: &mut W,
+        dinner: &'a MenuDinner,
+        means_component: &[bool],
+    ) -> Result<Vec<Customization>, LlmError> {
+        w.emit("\"customizations\":[")?;
+        // Each asked component with what in the utterance names it.
+        let mut asked = Vec::new();
+        let mut remaining = Vec::new();
+        for c in &dinner.components {
+            let named = component_mention(self.menu, dinner, self.heard, c, means_component);
+            if named.is_some() || self.changed(&c.code).is_some() {
+                asked.push((c, named));
+            } else {
+                remaining.push(c);
+            }
+        }
+        let mut customizations = Vec::new();
+        let mut first = true;
+        for (component, named) in &asked {
+            let q = self.write_asked_amount(w, component, named.as_ref(), first)?;
+            first = false;
+            if q != component.default_quantity {
+                customizations.push(Customization {
+                    component: component.code.clone(),
+                    quantity: q,
+                });
+            }
+        }
+        customizations.extend(self.write_added_components(w, &asked, remaining, first)?);
+        Ok(customizations)
+    }
+
+    /// Writes the entry of an asked `component` (`first` in the list or not) and chooses its
+    /// amount (0–9), with priors from what `named` it in the utterance.
+    fn write_asked_amount<W: Writer>(
+        &self,
+        w: &mut W,
+        component: &MenuComponent,
+        named: Option<&Mention>,
+        first: bool,
+    ) -> Result<u32, LlmError> {
         w.emit(&format!(
             "{}\"component\":\"{}\"{}",
             if first { "{" } else { ",{" },
             component.code,
             after_component_code(component.default_quantity)
         ))?;
-        first = false;
         // 0–9: "1}" and "10}" would share their first token, and with it the prior below.
         let options: Vec<String> = (0..=9).map(|n| format!("{n}}}")).collect();
-        let t = teacher.map(|t| {
+        let t = self.teacher.map(|t| {
             t.customizations
                 .iter()
                 .find(|c| c.component == component.code)
                 .map_or(component.default_quantity, |c| c.quantity)
                 .min(9) as usize
         });
-        let now = changed(&component.code).map_or(component.default_quantity, |c| c.quantity);
-        let mut bias = vec![0.0; options.len()];
+        let now = self
+            .changed(&component.code)
+            .map_or(component.default_quantity, |c| c.quantity);
+        let bias = self.amount_bias(component, named, now, options.len());
+        let (q, _) = w.choose_biased(&options, t, &bias)?;
+        Ok(q as u32)
+    }
+
+    /// Priors for the `options` amounts of an asked `component` that the order has at `now`.
+    fn amount_bias(
+        &self,
+        component: &MenuComponent,
+        named: Option<&Mention>,
+        now: u32,
+        options: usize,
+    ) -> Vec<f32> {
+        let priors = self.priors;
+        let mut bias = vec![0.0; options];
         if let Some(mention) = named {
             // A component the customer names is most likely one they change.
             if let Some(b) = bias.get_mut(component.default_quantity as usize) {
@@ -1327,7 +1391,7 @@ fn write_analysis<W: Writer>(
             }
             // "빼고" / "no" next to the name points at 0, "더" / "extra" at more than now, a
             // number right next to it at that number.
-            if let Some(cue) = heard.amount_cue(mention) {
+            if let Some(cue) = self.heard.amount_cue(mention) {
                 let prior = match cue {
                     AmountCue::Removed => priors.removed_cue,
                     AmountCue::More(_) => priors.more_cue,
@@ -1341,57 +1405,65 @@ fn write_analysis<W: Writer>(
             // Changed before and not named now: "and a salad" keeps "no pickled radish".
             *b = priors.keep;
         }
-        let (q, _) = w.choose_biased(&options, t, &bias)?;
-        if q as u32 != component.default_quantity {
-            decoded.order.customizations.push(Customization {
+        bias
+    }
+
+    /// After the `asked` components, lets the model add `remaining` ones until it closes the
+    /// list (`first`: nothing written in it yet); returns what it added.
+    fn write_added_components<W: Writer>(
+        &self,
+        w: &mut W,
+        asked: &[(&MenuComponent, Option<Mention>)],
+        mut remaining: Vec<&MenuComponent>,
+        mut first: bool,
+    ) -> Result<Vec<Customization>, LlmError> {
+        let teacher = self.teacher;
+        let rest: Vec<&Customization> = teacher
+            .map(|t| {
+                t.customizations
+                    .iter()
+                    .filter(|c| !asked.iter().any(|(n, _)| n.code == c.component))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut added = Vec::new();
+        // An edit changes what it names: "콜라 하나 추가" adds no "no bacon".
+        let stop_bias = if self.state.is_some() {
+            self.priors.keep
+        } else {
+            0.0
+        };
+        while !remaining.is_empty() {
+            let more = if first { "{" } else { ",{" };
+            let next = rest.get(added.len()).copied();
+            let (stop, _) = w.choose_biased(
+                &["]".into(), more.into()],
+                teacher.map(|_| usize::from(next.is_some())),
+                &[stop_bias],
+            )?;
+            if stop == 0 {
+                break;
+            }
+            first = false;
+            w.emit("\"component\":\"")?;
+            let options: Vec<String> = remaining.iter().map(|c| format!("{}\"", c.code)).collect();
+            let t = next.and_then(|n| remaining.iter().position(|c| c.code == n.component));
+            let (i, _) = w.choose(&options, t)?;
+            let component = remaining.remove(i);
+            w.emit(&after_component_code(component.default_quantity))?;
+            let options: Vec<String> = (0..=10).map(|n| format!("{n}}}")).collect();
+            let t = next.map(|n| n.quantity.min(10) as usize);
+            let (q, _) = w.choose(&options, t)?;
+            added.push(Customization {
                 component: component.code.clone(),
                 quantity: q as u32,
             });
         }
-    }
-    let rest: Vec<&Customization> = teacher
-        .map(|t| {
-            t.customizations
-                .iter()
-                .filter(|c| !asked.iter().any(|(n, _)| n.code == c.component))
-                .collect()
-        })
-        .unwrap_or_default();
-    let mut added = 0;
-    // An edit changes what it names: "콜라 하나 추가" adds no "no bacon".
-    let stop_bias = if state.is_some() { priors.keep } else { 0.0 };
-    while !remaining.is_empty() {
-        let more = if first { "{" } else { ",{" };
-        let next = rest.get(added).copied();
-        let (stop, _) = w.choose_biased(
-            &["]".into(), more.into()],
-            teacher.map(|_| usize::from(next.is_some())),
-            &[stop_bias],
-        )?;
-        if stop == 0 {
-            break;
+        if remaining.is_empty() {
+            w.emit("]")?;
         }
-        first = false;
-        w.emit("\"component\":\"")?;
-        let options: Vec<String> = remaining.iter().map(|c| format!("{}\"", c.code)).collect();
-        let t = next.and_then(|n| remaining.iter().position(|c| c.code == n.component));
-        let (i, _) = w.choose(&options, t)?;
-        let component = remaining.remove(i);
-        w.emit(&after_component_code(component.default_quantity))?;
-        let options: Vec<String> = (0..=10).map(|n| format!("{n}}}")).collect();
-        let t = next.map(|n| n.quantity.min(10) as usize);
-        let (q, _) = w.choose(&options, t)?;
-        added += 1;
-        decoded.order.customizations.push(Customization {
-            component: component.code.clone(),
-            quantity: q as u32,
-        });
+        Ok(added)
     }
-    if remaining.is_empty() {
-        w.emit("]")?;
-    }
-    w.emit("}")?;
-    Ok(decoded)
 }
 
 #[cfg(test)]

@@ -26,15 +26,30 @@ struct Cli {
 enum Command {
     /// Consume ai:queue:llm here and ai:queue:stt in a child `ai-worker-stt` process.
     Serve {
-        #[arg(long, env = "REDIS_URL", default_value = "redis://127.0.0.1:6379")]
+        #[arg(
+            long,
+            env = "REDIS_URL",
+            default_value = "redis://127.0.0.1:6379",
+            value_parser = ai_queue::config::redis_url
+        )]
         redis_url: String,
         /// Do not start the speech-to-text process.
         #[arg(long)]
         no_stt: bool,
         /// Queue names (tests use private ones).
-        #[arg(long, env = "AI_LLM_QUEUE", default_value = ai_protocol::LLM_QUEUE)]
+        #[arg(
+            long,
+            env = "AI_LLM_QUEUE",
+            default_value = ai_protocol::LLM_QUEUE,
+            value_parser = ai_queue::config::queue_name
+        )]
         llm_queue: String,
-        #[arg(long, env = "AI_STT_QUEUE", default_value = ai_protocol::STT_QUEUE)]
+        #[arg(
+            long,
+            env = "AI_STT_QUEUE",
+            default_value = ai_protocol::STT_QUEUE,
+            value_parser = ai_queue::config::queue_name
+        )]
         stt_queue: String,
         /// The menu whose prompt is cached before the first job: the seeded menu unless given.
         /// A job with another menu still works; its first job re-caches (slower once).
@@ -109,7 +124,9 @@ fn real_main() -> anyhow::Result<ExitCode> {
                 Some(path) => load_menu(&path)?,
                 None => serde_json::from_str(SEEDED_MENU).context("the bundled menu.json")?,
             };
-            serve(redis_url, no_stt, &llm_queue, &stt_queue, &menu)
+            // Before the STT process starts: a bad setting stops everything at once.
+            let llm = LlmConfig::from_env()?;
+            serve(redis_url, no_stt, &llm_queue, &stt_queue, &menu, &llm)
         }
         Command::Transcribe {
             file,
@@ -184,6 +201,7 @@ fn serve(
     llm_queue: &str,
     stt_queue: &str,
     warm_menu: &MenuCatalog,
+    llm: &LlmConfig,
 ) -> anyhow::Result<ExitCode> {
     let stop = StopFlag::on_signals()?;
     let mut child = if no_stt {
@@ -196,7 +214,7 @@ fn serve(
         tracing::info!(pid = child.id(), "speech-to-text process started");
         Some(child)
     };
-    let mut service = QwenLlmService::load(&LlmConfig::from_env()?)?;
+    let mut service = QwenLlmService::load(llm)?;
     let started = Instant::now();
     let (prefix_tokens, source) = service.warm(warm_menu)?;
     // Scripts wait for this line before sending customers' jobs.
@@ -228,137 +246,195 @@ fn eval(
     min_exact: Option<f64>,
     verbose: bool,
 ) -> anyhow::Result<ExitCode> {
+    let cases = read_cases(file)?;
+    let mut service = QwenLlmService::load(&LlmConfig::from_env()?)?;
+    let mut tallies = Tallies::default();
+    for (n, case) in cases.iter().enumerate() {
+        let (utterances, stt_ms) = if spoken {
+            transcribed(case, n)?
+        } else {
+            (case.utterances(), 0)
+        };
+        let started = Instant::now();
+        let analysis = run_turns(&mut service, case, &utterances, menu)?;
+        let millis = started.elapsed().as_millis() as u64 / utterances.len().max(1) as u64 + stt_ms;
+        let analysis = analysis.unwrap_or_else(empty_analysis);
+        let scores = score(&case.expect, &analysis);
+        let exact = tallies.add(case, &scores, millis);
+        if verbose || !exact {
+            print_case(n, exact, &utterances, &analysis, &scores);
+        }
+    }
+    let multi_turn = cases.iter().any(|c| c.text.is_none());
+    tallies.print(file, spoken, multi_turn);
+    Ok(gate(&tallies.all, min_exact))
+}
+
+/// The cases of a JSON-lines file, blank lines skipped.
+fn read_cases(file: &std::path::Path) -> anyhow::Result<Vec<Case>> {
     let text =
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
-    let cases: Vec<Case> = text
-        .lines()
+    text.lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
         .map(|(i, l)| {
             serde_json::from_str(l).with_context(|| format!("{}:{}", file.display(), i + 1))
         })
-        .collect::<anyhow::Result<_>>()?;
-    let mut service = QwenLlmService::load(&LlmConfig::from_env()?)?;
-    let mut by_lang: std::collections::BTreeMap<String, Tally> = Default::default();
-    let mut by_kind: std::collections::BTreeMap<String, Tally> = Default::default();
-    let mut all = Tally::default();
-    for (n, case) in cases.iter().enumerate() {
-        let mut utterances = case.utterances();
-        let mut stt_ms = 0;
-        if spoken {
-            let audio = case
-                .audio
-                .as_deref()
-                .with_context(|| format!("case {} has no `audio`", n + 1))?;
-            match stt_process::transcribe(std::path::Path::new(audio), Some(&case.lang)) {
-                Ok(out) => {
-                    stt_ms = out.whisper_ms + out.decode_ms;
-                    utterances = vec![out.text];
-                }
-                // Without the STT process every clip would score as silence: stop instead.
-                Err(e @ stt_process::SttError::Unavailable { .. }) => {
-                    anyhow::bail!("transcribing {audio}: {e}")
-                }
-                // Heard nothing: the customer would see 4a; score it as not understood.
-                Err(e) => {
-                    eprintln!("  stt: {audio}: {e}");
-                    utterances = vec![String::new()];
-                }
+        .collect()
+}
+
+/// The case's recording as whisper hears it, and how long that took.
+fn transcribed(case: &Case, n: usize) -> anyhow::Result<(Vec<String>, u64)> {
+    let audio = case
+        .audio
+        .as_deref()
+        .with_context(|| format!("case {} has no `audio`", n + 1))?;
+    match stt_process::transcribe(std::path::Path::new(audio), Some(&case.lang)) {
+        Ok(out) => Ok((vec![out.text], out.whisper_ms + out.decode_ms)),
+        // Without the STT process every clip would score as silence: stop instead.
+        Err(e @ stt_process::SttError::Unavailable { .. }) => {
+            anyhow::bail!("transcribing {audio}: {e}")
+        }
+        // Heard nothing: the customer would see 4a; score it as not understood.
+        Err(e) => {
+            eprintln!("  stt: {audio}: {e}");
+            Ok((vec![String::new()], 0))
+        }
+    }
+}
+
+/// Each utterance in turn, the order carried from one to the next as the server does; the last
+/// analysis (`None` when the last utterance was silence).
+fn run_turns(
+    service: &mut QwenLlmService,
+    case: &Case,
+    utterances: &[String],
+    menu: &MenuCatalog,
+) -> anyhow::Result<Option<ai_protocol::VoiceAnalysis>> {
+    let mut state: Option<OrderState> = None;
+    let mut last = None;
+    for u in utterances {
+        let j = LlmJob {
+            user_history: case.history.clone(),
+            ..job(u, Some(case.lang.clone()), state.clone(), menu.clone())
+        };
+        let analysis = if u.trim().is_empty() {
+            None
+        } else {
+            Some(service.analyze_voice_order(&j)?)
+        };
+        if let Some(a) = &analysis {
+            if a.intent != ai_protocol::Intent::Unclear {
+                state = Some(a.order_state.clone());
             }
         }
-        let started = Instant::now();
-        let mut state: Option<OrderState> = None;
-        let mut last = None;
-        for u in &utterances {
-            let j = LlmJob {
-                user_history: case.history.clone(),
-                ..job(u, Some(case.lang.clone()), state.clone(), menu.clone())
-            };
-            let analysis = if u.trim().is_empty() {
-                None
-            } else {
-                Some(service.analyze_voice_order(&j)?)
-            };
-            if let Some(a) = &analysis {
-                if a.intent != ai_protocol::Intent::Unclear {
-                    state = Some(a.order_state.clone());
-                }
-            }
-            last = analysis;
-        }
-        let millis = started.elapsed().as_millis() as u64 / utterances.len().max(1) as u64 + stt_ms;
-        let analysis = last.unwrap_or_else(empty_analysis);
-        let scores = score(&case.expect, &analysis);
-        let exact = all.add(&scores, millis);
-        by_lang
+        last = analysis;
+    }
+    Ok(last)
+}
+
+fn print_case(
+    n: usize,
+    exact: bool,
+    utterances: &[String],
+    analysis: &ai_protocol::VoiceAnalysis,
+    scores: &std::collections::BTreeMap<&'static str, Option<bool>>,
+) {
+    let wrong: Vec<&str> = scores
+        .iter()
+        .filter(|(_, ok)| **ok == Some(false))
+        .map(|(f, _)| *f)
+        .collect();
+    println!(
+        "{} #{:<3} {:?} -> intent={:?} menu={:?} style={:?} qty={:?} sides={:?} custom={:?} conf={:.2} {}",
+        if exact { "ok  " } else { "MISS" },
+        n + 1,
+        utterances.join(" / "),
+        analysis.intent,
+        analysis.menu,
+        analysis.style,
+        analysis.quantity,
+        analysis.side_dishes,
+        analysis
+            .customizations
+            .iter()
+            .map(|c| format!("{}={}", c.component, c.quantity))
+            .collect::<Vec<_>>(),
+        analysis.confidence,
+        if wrong.is_empty() { String::new() } else { format!("wrong: {}", wrong.join(",")) }
+    );
+}
+
+/// The scores of a run: overall, per language and per kind of sentence.
+#[derive(Default)]
+struct Tallies {
+    all: Tally,
+    by_lang: std::collections::BTreeMap<String, Tally>,
+    by_kind: std::collections::BTreeMap<String, Tally>,
+}
+
+impl Tallies {
+    /// Counts one case; whether it was an exact match.
+    fn add(
+        &mut self,
+        case: &Case,
+        scores: &std::collections::BTreeMap<&'static str, Option<bool>>,
+        millis: u64,
+    ) -> bool {
+        let exact = self.all.add(scores, millis);
+        self.by_lang
             .entry(case.lang.clone())
             .or_default()
-            .add(&scores, millis);
+            .add(scores, millis);
         if let Some(kind) = &case.kind {
-            by_kind
+            self.by_kind
                 .entry(kind.clone())
                 .or_default()
-                .add(&scores, millis);
+                .add(scores, millis);
         }
-        if verbose || !exact {
-            let wrong: Vec<&str> = scores
-                .iter()
-                .filter(|(_, ok)| **ok == Some(false))
-                .map(|(f, _)| *f)
-                .collect();
-            println!(
-                "{} #{:<3} {:?} -> intent={:?} menu={:?} style={:?} qty={:?} sides={:?} custom={:?} conf={:.2} {}",
-                if exact { "ok  " } else { "MISS" },
-                n + 1,
-                utterances.join(" / "),
-                analysis.intent,
-                analysis.menu,
-                analysis.style,
-                analysis.quantity,
-                analysis.side_dishes,
-                analysis
-                    .customizations
-                    .iter()
-                    .map(|c| format!("{}={}", c.component, c.quantity))
-                    .collect::<Vec<_>>(),
-                analysis.confidence,
-                if wrong.is_empty() { String::new() } else { format!("wrong: {}", wrong.join(",")) }
-            );
-        }
+        exact
     }
-    println!(
-        "\n{} ({}{})",
-        file.display(),
-        if spoken { "spoken" } else { "typed" },
-        if cases.iter().any(|c| c.text.is_none()) {
-            ", multi-turn sessions"
-        } else {
-            ""
-        }
-    );
-    for (kind, tally) in &by_kind {
-        println!("{}", tally.report(kind));
-    }
-    for (lang, tally) in &by_lang {
-        println!("{}", tally.report(lang));
-    }
-    println!("{}", all.report("all"));
-    if let Some(min) = min_exact {
-        if all.exact_rate() < min {
-            println!(
-                "FAIL: exact match {:.1}% is below the threshold {:.1}%",
-                100.0 * all.exact_rate(),
-                100.0 * min
-            );
-            return Ok(ExitCode::FAILURE);
-        }
+
+    fn print(&self, file: &std::path::Path, spoken: bool, multi_turn: bool) {
         println!(
-            "PASS: exact match {:.1}% ≥ {:.1}%",
+            "\n{} ({}{})",
+            file.display(),
+            if spoken { "spoken" } else { "typed" },
+            if multi_turn {
+                ", multi-turn sessions"
+            } else {
+                ""
+            }
+        );
+        for (kind, tally) in &self.by_kind {
+            println!("{}", tally.report(kind));
+        }
+        for (lang, tally) in &self.by_lang {
+            println!("{}", tally.report(lang));
+        }
+        println!("{}", self.all.report("all"));
+    }
+}
+
+/// Fails the run when the exact-match rate is under `min_exact`.
+fn gate(all: &Tally, min_exact: Option<f64>) -> ExitCode {
+    let Some(min) = min_exact else {
+        return ExitCode::SUCCESS;
+    };
+    if all.exact_rate() < min {
+        println!(
+            "FAIL: exact match {:.1}% is below the threshold {:.1}%",
             100.0 * all.exact_rate(),
             100.0 * min
         );
+        return ExitCode::FAILURE;
     }
-    Ok(ExitCode::SUCCESS)
+    println!(
+        "PASS: exact match {:.1}% ≥ {:.1}%",
+        100.0 * all.exact_rate(),
+        100.0 * min
+    );
+    ExitCode::SUCCESS
 }
 
 fn empty_analysis() -> ai_protocol::VoiceAnalysis {
@@ -423,4 +499,29 @@ fn bench(runs: usize, menu: &MenuCatalog) -> anyhow::Result<ExitCode> {
         free_tokens as f64 * 1000.0 / free_ms.max(1) as f64
     );
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn bad_queue_names_and_redis_urls_are_refused_at_start() {
+        for bad in [
+            ["--llm-queue", "ai queue"],
+            ["--stt-queue", ""],
+            ["--redis-url", "127.0.0.1:6379"],
+        ] {
+            let args = ["ai-worker", "serve", bad[0], bad[1]];
+            assert!(Cli::try_parse_from(args).is_err(), "{bad:?}");
+        }
+        assert!(Cli::try_parse_from(["ai-worker", "serve", "--llm-queue", "test:llm"]).is_ok());
+    }
 }

@@ -1,32 +1,27 @@
 //! Mr. Daebak's pages, server functions and the types the browser and the server share.
 //! Server-only code (sqlx, services) compiles only with the `ssr` feature.
 
-pub mod account;
-pub mod checkout;
+//!
+//! Layers, lowest first; each imports only its own and those below (scripts/check_layers.py):
+//! `domain` (pure types and rules) → `error` → `infra` (ssr: context, Redis, AI queues) →
+//! `services` (ssr: business operations) → `api` (server functions) → `pages` → this root.
+
+pub mod api;
+pub mod domain;
 pub mod error;
-pub mod i18n;
-pub mod menu;
-pub mod money;
-pub mod order;
+#[cfg(feature = "ssr")]
+pub mod infra;
 pub mod pages;
-pub mod payment;
-pub mod pricing;
 #[cfg(feature = "ssr")]
 pub mod services;
-#[cfg(feature = "ssr")]
-pub mod ssr;
-pub mod staff;
-pub mod staff_board;
-pub mod text;
-pub mod voice;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Html, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
-use crate::i18n::{initial_lang, use_lang};
 use crate::pages::auth::provide_auth;
+use crate::pages::lang::{initial_lang, use_lang};
 use crate::pages::{
     AccountPage, DinnerPage, Header, HomePage, LoginPage, MenuPage, MyOrdersPage, NotFound,
     OrderBuilderPage, OrderPage, PaymentPage, SignupPage, StaffBoardPage, StaffEventsPage,

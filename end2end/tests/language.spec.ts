@@ -118,3 +118,21 @@ test.describe('before hydration', () => {
     expect(await langCookie(page)).toBe('ko');
   });
 });
+
+test('an error shows in the page language: English on an English page, Korean on a Korean one', async ({ page }) => {
+  await gotoHydrated(page, '/login');
+  await page.getByTestId('lang-toggle').click();
+  await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+
+  // An unknown account, so no demo account's failure count grows.
+  await page.getByTestId('login-email').fill(`nobody-${Date.now()}@daebak.test`);
+  await page.getByTestId('login-password').fill('not-the-password');
+  await page.getByTestId('login-submit').click();
+  const error = page.getByTestId('error');
+  await expect(error).toHaveAttribute('data-code', 'bad_credentials');
+  await expect(error).toHaveText('The email or password is incorrect.');
+
+  await page.getByTestId('lang-toggle').click();
+  await expect(page.locator('html')).toHaveAttribute('lang', 'ko');
+  await expect(error).toHaveText('이메일 또는 비밀번호가 올바르지 않습니다.');
+});

@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use app::services::limits::LimitConfig;
+use app::infra::limits::LimitConfig;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {

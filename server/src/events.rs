@@ -12,7 +12,7 @@ use sqlx::postgres::PgListener;
 use sqlx::PgPool;
 use tokio::sync::broadcast;
 
-use app::staff::OrderEvent;
+use app::domain::staff::OrderEvent;
 
 pub const CHANNEL: &str = "order_events";
 /// Changes a slow stream may fall behind by before it is told to refetch.

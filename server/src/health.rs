@@ -20,7 +20,7 @@ const DB_TIMEOUT: Duration = Duration::from_secs(2);
 
 pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
     let db = async {
-        let ping = sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&state.pool);
+        let ping = sqlx::query_scalar!("SELECT 1 AS \"one!\"").fetch_one(&state.pool);
         matches!(tokio::time::timeout(DB_TIMEOUT, ping).await, Ok(Ok(1)))
     };
     let redis = async { state.redis.ping().await };

@@ -11,7 +11,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use app::error::AppError;
-use app::services::limits::ClientAddr;
+use app::infra::limits::ClientAddr;
 
 use crate::api::error::ApiError;
 use crate::api::voice::{declared_length, drain, too_large, TRANSCRIBE_FN_BODY_LIMIT};

@@ -16,9 +16,9 @@ use tower_http::compression::CompressionLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-use app::services::ai::{AiClient, AiConfig};
-use app::services::limits::Limits;
-use app::ssr::{RedisHandle, RedisHandleError};
+use app::infra::ai::{AiClient, AiConfig};
+use app::infra::limits::Limits;
+use app::infra::redis::{RedisHandle, RedisHandleError};
 use app::{shell, App};
 
 use crate::config::Config;
@@ -231,13 +231,9 @@ async fn dinner_not_found(
         .map(str::to_owned);
     let mut res = next.run(req).await;
     if let Some(code) = code {
-        let exists = sqlx::query_scalar::<_, bool>(
-            "SELECT EXISTS (SELECT 1 FROM menus WHERE code = $1 AND active)",
-        )
-        .bind(&code)
-        .fetch_one(&state.pool)
-        .await
-        .unwrap_or(true);
+        let exists = app::services::menu::dinner_is_offered(&state.pool, &code)
+            .await
+            .unwrap_or(true);
         if !exists && res.status() == axum::http::StatusCode::OK {
             *res.status_mut() = axum::http::StatusCode::NOT_FOUND;
         }

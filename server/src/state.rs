@@ -1,9 +1,10 @@
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 
-use app::services::limits::Limits;
-use app::services::AiClient;
-use app::ssr::{AppContext, RedisHandle};
+use app::infra::ai::AiClient;
+use app::infra::context::AppContext;
+use app::infra::limits::Limits;
+use app::infra::redis::RedisHandle;
 use sqlx::PgPool;
 
 /// Everything a handler may need, made once at start-up and cloned per request.

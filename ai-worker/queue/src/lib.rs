@@ -8,6 +8,8 @@
 //! nobody waits for their answer. The loop is synchronous on purpose: model inference blocks a
 //! core anyway, and a plain thread keeps the heartbeat independent of it.
 
+pub mod config;
+
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread;

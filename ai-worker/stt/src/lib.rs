@@ -4,6 +4,7 @@
 //! and clash when linked into one binary, so the LLM worker delegates transcription to it.
 
 pub mod audio;
+mod config;
 pub mod pipeline;
 pub mod vad;
 pub mod whisper;

@@ -13,7 +13,6 @@ use std::time::Instant;
 
 use ai_protocol::{AiErrorCode, MenuCatalog};
 use ai_worker_stt::audio;
-use ai_worker_stt::whisper::DEFAULT_MODEL_PATH;
 use ai_worker_stt::{MenuVocabulary, SttConfig, SttHandler, SttPipeline, WhisperSttService};
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
@@ -31,16 +30,18 @@ struct Cli {
     command: Command,
 }
 
+/// Overrides of the `WHISPER_*` settings, which `SttConfig::from_lookup` reads and checks.
 #[derive(Args)]
 struct ModelArgs {
-    /// ggml Whisper model.
-    #[arg(long, global = true, env = "WHISPER_MODEL", default_value = DEFAULT_MODEL_PATH)]
-    model: PathBuf,
-    /// Decoding threads [default: cores - 1, between 1 and 4].
-    #[arg(long, global = true, env = "WHISPER_THREADS")]
-    threads: Option<usize>,
-    /// Offload to the GPU (needs a build with the `cuda` feature).
-    #[arg(long, global = true, env = "WHISPER_GPU")]
+    /// ggml Whisper model [default: WHISPER_MODEL, else models/ggml-base.bin].
+    #[arg(long, global = true)]
+    model: Option<PathBuf>,
+    /// Decoding threads [default: WHISPER_THREADS, else cores - 1, between 1 and 4].
+    #[arg(long, global = true, value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
+    /// Offload to the GPU (needs a build with the `cuda` feature); without it WHISPER_GPU
+    /// decides, else a `cuda` build uses the GPU.
+    #[arg(long, global = true)]
     gpu: bool,
     /// A menu (ai-protocol `MenuCatalog` JSON) whose names prime whisper's spelling; the seed
     /// menu's names otherwise.
@@ -62,10 +63,20 @@ enum Command {
     },
     /// Serve transcription jobs from the Redis queue.
     Serve {
-        #[arg(long, env = "REDIS_URL", default_value = "redis://127.0.0.1:6379")]
+        #[arg(
+            long,
+            env = "REDIS_URL",
+            default_value = "redis://127.0.0.1:6379",
+            value_parser = ai_queue::config::redis_url
+        )]
         redis_url: String,
         /// The queue to consume (tests use private ones).
-        #[arg(long, env = "AI_STT_QUEUE", default_value = ai_protocol::STT_QUEUE)]
+        #[arg(
+            long,
+            env = "AI_STT_QUEUE",
+            default_value = ai_protocol::STT_QUEUE,
+            value_parser = ai_queue::config::queue_name
+        )]
         queue: String,
     },
     /// Real-time factor (processing time / audio length) per file, median of N runs.
@@ -113,10 +124,12 @@ fn main() -> ExitCode {
 }
 
 fn load(args: &ModelArgs) -> anyhow::Result<SttPipeline> {
-    let mut config = SttConfig::from_env();
-    config.model_path = args.model.clone();
+    let mut config = SttConfig::from_lookup(|name| std::env::var(name).ok())?;
+    if let Some(model) = &args.model {
+        config.model_path = model.clone();
+    }
     if let Some(threads) = args.threads {
-        config.threads = threads.max(1);
+        config.threads = threads.into();
     }
     // A `cuda` build uses the GPU unless WHISPER_GPU=0; `--gpu` can only turn it on.
     config.use_gpu |= args.gpu;
@@ -384,5 +397,16 @@ mod tests {
         assert_eq!(errors("Two French dinners", "to french dinners"), 1);
         assert_eq!(errors("프렌치 디너", "블렌치 디너"), 1);
         assert_eq!(errors("콜라", ""), 2);
+    }
+
+    #[test]
+    fn the_command_line_is_consistent_and_refuses_bad_values() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+        let parse = |args: &[&str]| Cli::try_parse_from([&["ai-worker-stt"], args].concat());
+        assert!(parse(&["bench", "a.wav", "--threads", "0"]).is_err());
+        assert!(parse(&["serve", "--queue", "stt queue"]).is_err());
+        assert!(parse(&["serve", "--redis-url", "nowhere"]).is_err());
+        assert!(parse(&["bench", "a.wav", "--threads", "2", "--gpu"]).is_ok());
     }
 }

@@ -235,33 +235,6 @@ impl Default for SttConfig {
     }
 }
 
-impl SttConfig {
-    /// Defaults overridden by `WHISPER_MODEL`, `WHISPER_THREADS` and `WHISPER_GPU` (`1`/`true`).
-    pub fn from_env() -> Self {
-        let mut c = Self::default();
-        if let Some(path) = std::env::var_os("WHISPER_MODEL").filter(|p| !p.is_empty()) {
-            c.model_path = path.into();
-        }
-        // A count from the environment, at least 1.
-        let count = |name: &str| {
-            std::env::var(name)
-                .ok()
-                .and_then(|v| v.trim().parse::<usize>().ok())
-                .map(|n| n.max(1))
-        };
-        if let Some(n) = count("WHISPER_THREADS") {
-            c.threads = n;
-        }
-        if let Some(n) = count("WHISPER_BEAM_SIZE") {
-            c.beam_size = n;
-        }
-        if let Ok(v) = std::env::var("WHISPER_GPU") {
-            c.use_gpu = matches!(v.trim(), "1" | "true" | "yes" | "on");
-        }
-        c
-    }
-}
-
 /// One core is left to the rest of the machine. ggml's CPU threads spin-wait for each other at
 /// every operation, so when the cores are oversubscribed (server, database, other workers) one
 /// descheduled thread stalls them all. Measured on a busy 2-core machine, same 3 s clip:

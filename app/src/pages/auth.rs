@@ -4,9 +4,12 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
-use crate::account::{current_customer, Customer, Login, Logout, Signup};
+use crate::api::account::{current_customer, Login, Logout, Signup};
+
+use crate::domain::account::Customer;
+use crate::domain::i18n::Lang;
 use crate::error::AppError;
-use crate::i18n::use_lang;
+use crate::pages::lang::use_lang;
 use crate::pages::ErrorMessage;
 
 /// Who is signed in, refetched whenever `version` moves (after log-in or log-out).
@@ -43,9 +46,13 @@ fn next_path(staff: bool) -> String {
 }
 
 /// Field-level error text for a form, if the error is about `field`.
-pub fn error_for<T>(value: &Option<Result<T, AppError>>, field: &str) -> Option<String> {
+pub fn error_for<T>(
+    value: &Option<Result<T, AppError>>,
+    field: &str,
+    lang: Lang,
+) -> Option<String> {
     match value {
-        Some(Err(e)) if e.field() == Some(field) => Some(e.to_string()),
+        Some(Err(e)) if e.field() == Some(field) => Some(e.message(lang)),
         _ => None,
     }
 }
@@ -87,7 +94,8 @@ pub fn SignupPage() -> impl IntoView {
             navigate(&next_path(false), Default::default());
         }
     });
-    let err = move |field: &'static str| move || action.value().with(|v| error_for(v, field));
+    let err =
+        move |field: &'static str| move || action.value().with(|v| error_for(v, field, lang.get()));
     view! {
         <section class="auth-form">
             <h1>{move || lang.get().pick("회원가입", "Sign up")}</h1>

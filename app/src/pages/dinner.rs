@@ -2,9 +2,11 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
+use crate::api::menu::get_menu;
+use crate::domain::i18n::Lang;
+use crate::domain::menu::{Dinner, Menu, Named};
 use crate::error::AppError;
-use crate::i18n::{use_lang, Lang};
-use crate::menu::{get_menu, Dinner, Menu, Named};
+use crate::pages::lang::use_lang;
 use crate::pages::ErrorMessage;
 
 #[component]

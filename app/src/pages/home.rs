@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::i18n::use_lang;
+use crate::pages::lang::use_lang;
 
 #[component]
 pub fn HomePage() -> impl IntoView {

@@ -2,8 +2,8 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::error::AppError;
-use crate::i18n::{use_lang, LangSwitch};
 use crate::pages::auth::AccountLink;
+use crate::pages::lang::{use_lang, LangSwitch};
 
 #[component]
 pub fn Header() -> impl IntoView {
@@ -46,9 +46,11 @@ pub fn NotFound() -> impl IntoView {
 
 #[component]
 pub fn ErrorMessage(error: AppError) -> impl IntoView {
+    let lang = use_lang();
+    let code = error.code();
     view! {
-        <p class="error" role="alert" data-testid="error" data-code=error.code()>
-            {error.to_string()}
+        <p class="error" role="alert" data-testid="error" data-code=code>
+            {move || error.message(lang.get())}
         </p>
     }
 }

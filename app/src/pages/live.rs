@@ -3,7 +3,7 @@
 //! what it shows each time, so a dropped connection (the browser reconnects by itself) loses
 //! nothing. The server renders the page once; only the browser listens.
 
-use crate::staff::OrderEvent;
+use crate::domain::staff::OrderEvent;
 
 /// Calls `changed` with the change (or `None` on connect and after a gap) for as long as the
 /// calling component lives, from the first time `ready` is true (the page could read what it
@@ -26,7 +26,7 @@ mod browser {
     use wasm_bindgen::JsCast;
     use web_sys::{EventSource, MessageEvent};
 
-    use crate::staff::OrderEvent;
+    use crate::domain::staff::OrderEvent;
 
     struct Listening {
         source: EventSource,

@@ -1,8 +1,10 @@
 //! One module per page, plus the pieces every page shares.
 
 pub mod auth;
+mod builder_fields;
 mod dinner;
 mod home;
+pub mod lang;
 mod layout;
 mod live;
 mod menu;

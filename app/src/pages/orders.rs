@@ -4,13 +4,14 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
-use crate::checkout::{get_order, my_orders};
-use crate::i18n::{use_lang, Lang};
-use crate::order::OrderView;
+use crate::api::checkout::{get_order, my_orders};
+use crate::api::staff::CancelMyOrder;
+use crate::domain::i18n::Lang;
+use crate::domain::order_view::OrderView;
+use crate::domain::staff::OrderStatus;
+use crate::pages::lang::use_lang;
 use crate::pages::live::on_order_events;
 use crate::pages::ErrorMessage;
-use crate::staff::OrderStatus;
-use crate::staff_board::CancelMyOrder;
 
 pub fn status_label(lang: Lang, status: &str) -> String {
     let (ko, en) = match status {

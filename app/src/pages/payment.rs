@@ -5,11 +5,11 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
-use crate::checkout::{get_order, PayOrder};
-use crate::i18n::use_lang;
+use crate::api::checkout::{get_order, PayOrder};
+use crate::domain::payment::CardInput;
+use crate::pages::lang::use_lang;
 use crate::pages::orders::order_id_param;
 use crate::pages::ErrorMessage;
-use crate::payment::CardInput;
 
 /// The card being typed, plus the idempotency key of the current attempt: the same attempt
 /// sent twice is charged once; editing the card starts a new attempt.

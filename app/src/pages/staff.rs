@@ -5,13 +5,15 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::i18n::{use_lang, Lang};
-use crate::order::OrderView;
+use crate::pages::lang::use_lang;
+
+use crate::api::staff::{staff_orders, MoveOrder};
+use crate::domain::i18n::Lang;
+use crate::domain::order_view::OrderView;
+use crate::domain::staff::OrderStatus;
 use crate::pages::live::on_order_events;
 use crate::pages::orders::{format_time, status_label};
 use crate::pages::ErrorMessage;
-use crate::staff::OrderStatus;
-use crate::staff_board::{staff_orders, MoveOrder};
 
 /// The board's columns, left to right: what each shows.
 const COLUMNS: [(&str, &[&str]); 4] = [

@@ -3,13 +3,14 @@
 
 use leptos::prelude::*;
 
-use crate::i18n::use_lang;
-use crate::menu::{get_menu, Menu};
+use crate::api::menu::get_menu;
+use crate::api::staff::{staff_events, EndEvent, SaveEvent};
+use crate::domain::menu::Menu;
+use crate::domain::staff::{EventInput, EventView};
+use crate::pages::lang::use_lang;
 use crate::pages::orders::format_time;
 use crate::pages::staff::StaffNav;
 use crate::pages::ErrorMessage;
-use crate::staff::{EventInput, EventView};
-use crate::staff_board::{staff_events, EndEvent, SaveEvent};
 
 /// The form's fields; `editing` is the event being edited, `None` for a new one.
 #[derive(Clone, Copy)]

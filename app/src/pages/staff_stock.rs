@@ -2,12 +2,12 @@
 
 use leptos::prelude::*;
 
-use crate::checkout::list_stores;
-use crate::i18n::use_lang;
+use crate::api::checkout::list_stores;
+use crate::api::staff::{staff_stock, Restock};
+use crate::domain::staff::{RestockRequest, StockRow, StoreStock};
+use crate::pages::lang::use_lang;
 use crate::pages::staff::StaffNav;
 use crate::pages::ErrorMessage;
-use crate::staff::{RestockRequest, StockRow, StoreStock};
-use crate::staff_board::{staff_stock, Restock};
 
 #[component]
 pub fn StaffStockPage() -> impl IntoView {

@@ -6,9 +6,9 @@ use argon2::{Algorithm, Argon2, Block, Params, Version};
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 
-use crate::account::{Customer, SignupRequest};
+use crate::domain::account::{Customer, SignupRequest};
 use crate::error::AppError;
-use crate::services::limits::{ClientAddr, Limits};
+use crate::infra::limits::{ClientAddr, Limits};
 
 pub const SESSION_COOKIE: &str = "daebak_session";
 const SESSION_DAYS: i64 = 30;
@@ -153,8 +153,6 @@ pub fn token_from_cookie_header(header: &str) -> Option<&str> {
         .filter(|v| !v.is_empty())
 }
 
-const CUSTOMER_COLUMNS: &str = "c.id, c.email, c.name, c.phone, c.tier, c.role, c.store_id";
-
 impl AuthService {
     pub async fn signup(
         pool: &PgPool,
@@ -162,14 +160,15 @@ impl AuthService {
     ) -> Result<(Customer, String), AppError> {
         let valid = req.validate()?;
         let hash = hash_password(req.password.clone()).await?;
-        let inserted = sqlx::query_as::<_, Customer>(
+        let inserted = sqlx::query_as!(
+            Customer,
             "INSERT INTO customers AS c (email, password_hash, name, phone) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (email) DO NOTHING RETURNING c.id, c.email, c.name, c.phone, c.tier, c.role, c.store_id",
+            valid.email,
+            hash,
+            valid.name,
+            valid.phone,
         )
-        .bind(&valid.email)
-        .bind(&hash)
-        .bind(&valid.name)
-        .bind(&valid.phone)
         .fetch_optional(pool)
         .await?;
         let customer = inserted.ok_or_else(|| AppError::InvalidInput {
@@ -188,15 +187,16 @@ impl AuthService {
         email: &str,
         password: &str,
     ) -> Result<(Customer, String), AppError> {
-        let email = crate::account::login_email(email)?;
+        let email = crate::domain::account::login_email(email)?;
         limits.check_login(&email, client).await?;
-        let row: Option<(i64, String)> =
-            sqlx::query_as("SELECT id, password_hash FROM customers WHERE email = $1")
-                .bind(&email)
-                .fetch_optional(pool)
-                .await?;
+        let row = sqlx::query!(
+            "SELECT id, password_hash FROM customers WHERE email = $1",
+            email,
+        )
+        .fetch_optional(pool)
+        .await?;
         let (id, hash) = match row {
-            Some((id, hash)) => (Some(id), hash),
+            Some(row) => (Some(row.id), row.password_hash),
             None => (None, DUMMY_HASH.to_owned()),
         };
         let verified = verify_password(password.to_owned(), hash).await?;
@@ -211,23 +211,25 @@ impl AuthService {
 
     async fn start_session(pool: &PgPool, customer_id: i64) -> Result<String, AppError> {
         let token = random_hex(32)?;
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO customer_sessions (id, customer_id, expires_at) \
              VALUES ($1, $2, now() + make_interval(days => $3))",
+            token_id(&token),
+            customer_id,
+            SESSION_DAYS as i32,
         )
-        .bind(token_id(&token))
-        .bind(customer_id)
-        .bind(SESSION_DAYS as i32)
         .execute(pool)
         .await?;
         Ok(token)
     }
 
     pub async fn logout(pool: &PgPool, token: &str) -> Result<(), AppError> {
-        sqlx::query("DELETE FROM customer_sessions WHERE id = $1")
-            .bind(token_id(token))
-            .execute(pool)
-            .await?;
+        sqlx::query!(
+            "DELETE FROM customer_sessions WHERE id = $1",
+            token_id(token)
+        )
+        .execute(pool)
+        .await?;
         Ok(())
     }
 
@@ -236,20 +238,24 @@ impl AuthService {
         pool: &PgPool,
         token: &str,
     ) -> Result<Option<Customer>, AppError> {
-        Ok(sqlx::query_as::<_, Customer>(&format!(
-            "SELECT {CUSTOMER_COLUMNS} FROM customer_sessions s JOIN customers c ON c.id = s.customer_id \
-             WHERE s.id = $1 AND s.expires_at > now()"
-        ))
-        .bind(token_id(token))
+        Ok(sqlx::query_as!(
+            Customer,
+            "SELECT c.id, c.email, c.name, c.phone, c.tier, c.role, c.store_id \
+             FROM customer_sessions s JOIN customers c ON c.id = s.customer_id \
+             WHERE s.id = $1 AND s.expires_at > now()",
+            token_id(token),
+        )
         .fetch_optional(pool)
         .await?)
     }
 
     pub async fn customer(pool: &PgPool, id: i64) -> Result<Customer, AppError> {
-        sqlx::query_as::<_, Customer>(&format!(
-            "SELECT {CUSTOMER_COLUMNS} FROM customers c WHERE c.id = $1"
-        ))
-        .bind(id)
+        sqlx::query_as!(
+            Customer,
+            "SELECT c.id, c.email, c.name, c.phone, c.tier, c.role, c.store_id \
+             FROM customers c WHERE c.id = $1",
+            id,
+        )
         .fetch_optional(pool)
         .await?
         .ok_or(AppError::Unauthorized)

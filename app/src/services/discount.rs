@@ -3,10 +3,10 @@
 
 use sqlx::PgConnection;
 
+use crate::domain::menu::Menu;
+use crate::domain::order::{OrderDraft, Tier};
+use crate::domain::pricing::{price_order, ActiveEvent, PricingBreakdown};
 use crate::error::AppError;
-use crate::menu::Menu;
-use crate::order::{OrderDraft, Tier};
-use crate::pricing::{price_order, ActiveEvent, PricingBreakdown};
 
 pub struct DiscountService;
 
@@ -15,19 +15,19 @@ impl DiscountService {
         conn: &mut PgConnection,
         customer_id: i64,
     ) -> Result<Tier, AppError> {
-        let paid: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM orders WHERE customer_id = $1 AND payment_status = 'paid'",
+        let paid = sqlx::query_scalar!(
+            "SELECT count(*) AS \"count!\" FROM orders WHERE customer_id = $1 AND payment_status = 'paid'",
+            customer_id,
         )
-        .bind(customer_id)
         .fetch_one(conn)
         .await?;
         Ok(Tier::from_paid_orders(paid))
     }
 
     pub async fn active_events(conn: &mut PgConnection) -> Result<Vec<ActiveEvent>, AppError> {
-        let rows: Vec<(i64, String, String, i32, Vec<String>)> = sqlx::query_as(
+        let rows = sqlx::query!(
             "SELECT e.id, e.title_ko, e.title_en, e.discount_percent, \
-                    array_agg(m.code ORDER BY m.code) \
+                    array_agg(m.code ORDER BY m.code) AS \"menu_codes!\" \
              FROM events e JOIN event_menus em ON em.event_id = e.id JOIN menus m ON m.id = em.menu_id \
              WHERE e.active AND now() >= e.valid_from AND now() < e.valid_to \
              GROUP BY e.id ORDER BY e.id",
@@ -36,15 +36,13 @@ impl DiscountService {
         .await?;
         Ok(rows
             .into_iter()
-            .map(
-                |(id, title_ko, title_en, percent, menu_codes)| ActiveEvent {
-                    id,
-                    title_ko,
-                    title_en,
-                    discount_percent: i64::from(percent),
-                    menu_codes,
-                },
-            )
+            .map(|row| ActiveEvent {
+                id: row.id,
+                title_ko: row.title_ko,
+                title_en: row.title_en,
+                discount_percent: i64::from(row.discount_percent),
+                menu_codes: row.menu_codes,
+            })
             .collect())
     }
 

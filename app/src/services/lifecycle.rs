@@ -4,11 +4,12 @@
 
 use sqlx::{PgConnection, PgPool};
 
+use crate::domain::order::Tier;
+use crate::domain::order_view::OrderView;
+use crate::domain::staff::{check_transition, Actor, OrderStatus};
+use crate::domain::text::TextRule;
 use crate::error::AppError;
-use crate::order::OrderView;
-use crate::services::order_view::{load_order_view, OrderScope, SCOPE_FILTER};
-use crate::staff::{check_transition, Actor, OrderStatus};
-use crate::text::TextRule;
+use crate::services::order_view::{load_order_view, OrderScope};
 
 const REASON: TextRule = TextRule::line("reason", 200).optional();
 
@@ -21,7 +22,6 @@ pub struct Transition<'a> {
     pub reason: Option<&'a str>,
 }
 
-#[derive(sqlx::FromRow)]
 struct Locked {
     customer_id: i64,
     order_status: String,
@@ -52,24 +52,29 @@ impl Transition<'_> {
     ) -> Result<(), AppError> {
         let reason = self.valid_reason()?;
         let (customer, store) = scope.binds();
-        let order: Locked = sqlx::query_as(&format!(
+        // The scope filter is `OrderScope::binds` as $2 and $3.
+        let order = sqlx::query_as!(
+            Locked,
             "SELECT o.customer_id, o.order_status, o.payment_status FROM orders o \
-             WHERE o.id = $1 AND {SCOPE_FILTER} FOR UPDATE"
-        ))
-        .bind(order_id)
-        .bind(customer)
-        .bind(store)
+             WHERE o.id = $1 AND ($2::bigint IS NULL OR o.customer_id = $2) \
+               AND ($3::bigint IS NULL OR o.store_id = $3) FOR UPDATE",
+            order_id,
+            customer,
+            store,
+        )
         .fetch_optional(&mut *tx)
         .await?
         .ok_or_else(|| AppError::NotFound("주문을 찾을 수 없습니다".into()))?;
         let from = OrderStatus::parse(&order.order_status).ok_or(AppError::Internal)?;
         check_transition(self.actor, from, self.to)?;
 
-        sqlx::query("UPDATE orders SET order_status = $2 WHERE id = $1")
-            .bind(order_id)
-            .bind(self.to.code())
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query!(
+            "UPDATE orders SET order_status = $2 WHERE id = $1",
+            order_id,
+            self.to.code(),
+        )
+        .execute(&mut *tx)
+        .await?;
         record(
             tx,
             order_id,
@@ -118,15 +123,15 @@ pub(crate) async fn record(
     by: Option<i64>,
     reason: Option<&str>,
 ) -> Result<(), AppError> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO order_status_history (order_id, from_status, to_status, changed_by, reason) \
          VALUES ($1, $2, $3, $4, $5)",
+        order_id,
+        from.map(OrderStatus::code),
+        to.code(),
+        by,
+        reason,
     )
-    .bind(order_id)
-    .bind(from.map(OrderStatus::code))
-    .bind(to.code())
-    .bind(by)
-    .bind(reason)
     .execute(&mut *tx)
     .await?;
     Ok(())
@@ -134,11 +139,11 @@ pub(crate) async fn record(
 
 /// The kitchen has started: the reserved units are used up.
 async fn consume_stock(tx: &mut PgConnection, order_id: i64) -> Result<(), AppError> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE order_inventory_reservations SET status = 'consumed' \
          WHERE order_id = $1 AND status = 'reserved'",
+        order_id,
     )
-    .bind(order_id)
     .execute(&mut *tx)
     .await?;
     Ok(())
@@ -149,7 +154,7 @@ pub(crate) async fn release_stock(
     tx: &mut PgConnection,
     order_ids: &[i64],
 ) -> Result<(), AppError> {
-    sqlx::query(
+    sqlx::query!(
         "WITH released AS ( \
             UPDATE order_inventory_reservations SET status = 'released' \
             WHERE order_id = ANY($1) AND status = 'reserved' \
@@ -158,8 +163,8 @@ pub(crate) async fn release_stock(
                     FROM released GROUP BY store_id, ingredient_id) \
          UPDATE store_inventory si SET quantity_on_hand = si.quantity_on_hand + t.quantity \
          FROM totals t WHERE si.store_id = t.store_id AND si.ingredient_id = t.ingredient_id",
+        order_ids,
     )
-    .bind(order_ids)
     .execute(&mut *tx)
     .await?;
     Ok(())
@@ -168,21 +173,47 @@ pub(crate) async fn release_stock(
 /// The mock processor refunds the successful charge to the same card; the refund no longer
 /// counts towards the customer's tier.
 async fn refund(tx: &mut PgConnection, order_id: i64, customer_id: i64) -> Result<(), AppError> {
-    let transaction_id = format!("RFD-{}", super::payments::random_digits(8)?);
-    sqlx::query(
+    let transaction_id = format!("RFD-{}", random_digits(8)?);
+    sqlx::query!(
         "INSERT INTO mock_payments (order_id, transaction_id, amount, status, card_masked, card_holder) \
          SELECT order_id, $2, amount, 'refunded', card_masked, card_holder FROM mock_payments \
          WHERE order_id = $1 AND status = 'success'",
+        order_id,
+        transaction_id,
     )
-    .bind(order_id)
-    .bind(&transaction_id)
     .execute(&mut *tx)
     .await?;
-    sqlx::query("UPDATE orders SET payment_status = 'refunded' WHERE id = $1")
-        .bind(order_id)
-        .execute(&mut *tx)
-        .await?;
-    super::payments::update_tier(tx, customer_id).await?;
+    sqlx::query!(
+        "UPDATE orders SET payment_status = 'refunded' WHERE id = $1",
+        order_id,
+    )
+    .execute(&mut *tx)
+    .await?;
+    update_tier(tx, customer_id).await?;
     tracing::info!(order_id, %transaction_id, "mock refund");
+    Ok(())
+}
+
+pub(crate) fn random_digits(bytes: usize) -> Result<String, AppError> {
+    let mut buf = vec![0u8; bytes];
+    getrandom::fill(&mut buf).map_err(|_| AppError::Internal)?;
+    Ok(hex::encode_upper(buf))
+}
+
+/// Sets the customer's tier from their paid orders (DESIGN §5).
+pub(crate) async fn update_tier(tx: &mut PgConnection, customer_id: i64) -> Result<(), AppError> {
+    let paid = sqlx::query_scalar!(
+        "SELECT count(*) AS \"count!\" FROM orders WHERE customer_id = $1 AND payment_status = 'paid'",
+        customer_id,
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "UPDATE customers SET tier = $2 WHERE id = $1",
+        customer_id,
+        Tier::from_paid_orders(paid).code(),
+    )
+    .execute(&mut *tx)
+    .await?;
     Ok(())
 }

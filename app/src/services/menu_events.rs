@@ -3,11 +3,11 @@
 
 use sqlx::{PgConnection, PgPool};
 
+use crate::domain::staff::{EventInput, EventView, StaffRole};
+use crate::domain::text::TextRule;
 use crate::error::AppError;
 use crate::services::orders::parse_time;
 use crate::services::staff::StaffMember;
-use crate::staff::{EventInput, EventView, StaffRole};
-use crate::text::TextRule;
 
 const TITLE_KO: TextRule = TextRule::line("title_ko", 100);
 const TITLE_EN: TextRule = TextRule::line("title_en", 100);
@@ -58,16 +58,17 @@ fn manager_only(staff: &StaffMember) -> Result<(), AppError> {
     }
 }
 
-const EVENT_COLUMNS: &str = "e.id, e.title_ko, e.title_en, e.discount_percent, e.valid_from, \
-     e.valid_to, e.active, coalesce((SELECT array_agg(m.code ORDER BY m.sort_order) \
-       FROM event_menus em JOIN menus m ON m.id = em.menu_id WHERE em.event_id = e.id), '{}') AS menus";
-
 impl EventService {
     /// Every event, newest first (staff of any role may look).
     pub async fn list(pool: &PgPool) -> Result<Vec<EventView>, AppError> {
-        Ok(sqlx::query_as(&format!(
-            "SELECT {EVENT_COLUMNS} FROM events e ORDER BY e.valid_to DESC, e.id DESC LIMIT 100"
-        ))
+        Ok(sqlx::query_as!(
+            EventView,
+            "SELECT e.id, e.title_ko, e.title_en, e.discount_percent, e.valid_from, \
+                e.valid_to, e.active, coalesce((SELECT array_agg(m.code ORDER BY m.sort_order) \
+                  FROM event_menus em JOIN menus m ON m.id = em.menu_id WHERE em.event_id = e.id), '{}') \
+                AS \"menus!\" \
+             FROM events e ORDER BY e.valid_to DESC, e.id DESC LIMIT 100",
+        )
         .fetch_all(pool)
         .await?)
     }
@@ -80,15 +81,15 @@ impl EventService {
         manager_only(staff)?;
         let event = validate(input)?;
         let mut tx = pool.begin().await?;
-        let id: i64 = sqlx::query_scalar(
+        let id = sqlx::query_scalar!(
             "INSERT INTO events (title_ko, title_en, discount_percent, valid_from, valid_to) \
              VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            event.title_ko,
+            event.title_en,
+            event.percent,
+            event.from,
+            event.to,
         )
-        .bind(&event.title_ko)
-        .bind(&event.title_en)
-        .bind(event.percent)
-        .bind(event.from)
-        .bind(event.to)
         .fetch_one(&mut *tx)
         .await?;
         set_menus(&mut tx, id, &event.menus).await?;
@@ -106,16 +107,16 @@ impl EventService {
         manager_only(staff)?;
         let event = validate(input)?;
         let mut tx = pool.begin().await?;
-        let updated = sqlx::query(
+        let updated = sqlx::query!(
             "UPDATE events SET title_ko = $2, title_en = $3, discount_percent = $4, \
              valid_from = $5, valid_to = $6 WHERE id = $1",
+            id,
+            event.title_ko,
+            event.title_en,
+            event.percent,
+            event.from,
+            event.to,
         )
-        .bind(id)
-        .bind(&event.title_ko)
-        .bind(&event.title_en)
-        .bind(event.percent)
-        .bind(event.from)
-        .bind(event.to)
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -130,12 +131,12 @@ impl EventService {
     /// Ends an event now: it prices nothing from here on.
     pub async fn end(pool: &PgPool, staff: &StaffMember, id: i64) -> Result<EventView, AppError> {
         manager_only(staff)?;
-        let updated = sqlx::query(
+        let updated = sqlx::query!(
             "UPDATE events SET active = false, \
              valid_to = CASE WHEN valid_to > now() AND valid_from < now() THEN now() ELSE valid_to END \
              WHERE id = $1",
+            id,
         )
-        .bind(id)
         .execute(pool)
         .await?
         .rows_affected();
@@ -146,10 +147,15 @@ impl EventService {
     }
 
     async fn one(pool: &PgPool, id: i64) -> Result<EventView, AppError> {
-        sqlx::query_as(&format!(
-            "SELECT {EVENT_COLUMNS} FROM events e WHERE e.id = $1"
-        ))
-        .bind(id)
+        sqlx::query_as!(
+            EventView,
+            "SELECT e.id, e.title_ko, e.title_en, e.discount_percent, e.valid_from, \
+                e.valid_to, e.active, coalesce((SELECT array_agg(m.code ORDER BY m.sort_order) \
+                  FROM event_menus em JOIN menus m ON m.id = em.menu_id WHERE em.event_id = e.id), '{}') \
+                AS \"menus!\" \
+             FROM events e WHERE e.id = $1",
+            id,
+        )
         .fetch_optional(pool)
         .await?
         .ok_or_else(not_found)
@@ -162,16 +168,15 @@ fn not_found() -> AppError {
 
 /// Replaces the dinners an event applies to; an unknown code is the caller's 400.
 async fn set_menus(tx: &mut PgConnection, id: i64, menus: &[String]) -> Result<(), AppError> {
-    sqlx::query("DELETE FROM event_menus WHERE event_id = $1")
-        .bind(id)
+    sqlx::query!("DELETE FROM event_menus WHERE event_id = $1", id)
         .execute(&mut *tx)
         .await?;
-    let inserted = sqlx::query(
+    let inserted = sqlx::query!(
         "INSERT INTO event_menus (event_id, menu_id) \
          SELECT $1, id FROM menus WHERE code = ANY($2) ON CONFLICT DO NOTHING",
+        id,
+        menus,
     )
-    .bind(id)
-    .bind(menus)
     .execute(&mut *tx)
     .await?
     .rows_affected();

@@ -1,20 +1,20 @@
 //! Server-only services: the seed's names, one job each. REST routers and server functions
 //! both call these, so the GUI, the API and (later) voice share one behaviour.
 
-pub mod ai;
 pub mod auth;
 pub mod discount;
 pub mod lifecycle;
-pub mod limits;
+pub mod menu;
 pub mod menu_events;
 pub mod order_view;
 pub mod orders;
 pub mod payments;
 pub mod staff;
 pub mod stock;
+pub mod stores;
 pub mod voice;
+pub mod voice_context;
 
-pub use ai::AiClient;
 pub use auth::AuthService;
 pub use discount::DiscountService;
 pub use menu_events::EventService;
@@ -27,9 +27,9 @@ pub use voice::VoiceService;
 use sha2::Digest;
 use sqlx::PgPool;
 
+use crate::domain::order_view::{CheckoutRequest, PaymentReceipt};
+use crate::domain::payment::ValidCard;
 use crate::error::AppError;
-use crate::order::{CheckoutRequest, PaymentReceipt};
-use crate::payment::ValidCard;
 
 /// The GUI checkout, as the seed draws it: create the order (stock reserved, pending), then
 /// charge it. A decline keeps the order pending so the customer can pay again (2a).
@@ -45,7 +45,7 @@ pub async fn checkout(
 ) -> Result<PaymentReceipt, AppError> {
     // Reject a malformed card before anything is created or reserved.
     let today = chrono::Utc::now();
-    let card = crate::payment::validate_card(
+    let card = crate::domain::payment::validate_card(
         &req.payment,
         (
             chrono::Datelike::year(&today),
@@ -61,30 +61,33 @@ pub async fn checkout(
         "checkout:{}",
         hex::encode(sha2::Sha256::digest(order_json.as_bytes()))
     );
-    let claimed = sqlx::query(
+    let claimed = sqlx::query!(
         "INSERT INTO idempotency_keys (customer_id, key, request_hash) VALUES ($1, $2, $3) \
          ON CONFLICT (customer_id, key) DO NOTHING",
+        customer_id,
+        key,
+        request_hash,
     )
-    .bind(customer_id)
-    .bind(key)
-    .bind(&request_hash)
     .execute(pool)
     .await?
     .rows_affected()
         == 1;
     if !claimed {
-        let (stored_hash, body): (String, Option<serde_json::Value>) = sqlx::query_as(
+        let stored = sqlx::query!(
             "SELECT request_hash, response_body FROM idempotency_keys \
              WHERE customer_id = $1 AND key = $2",
+            customer_id,
+            key,
         )
-        .bind(customer_id)
-        .bind(key)
         .fetch_one(pool)
         .await?;
-        if stored_hash != request_hash {
+        if stored.request_hash != request_hash {
             return Err(AppError::IdempotencyKeyReused);
         }
-        return match body.and_then(|b| serde_json::from_value(b).ok()) {
+        return match stored
+            .response_body
+            .and_then(|b| serde_json::from_value(b).ok())
+        {
             Some(outcome) => outcome,
             None => Err(AppError::Conflict(
                 "같은 주문이 이미 처리 중입니다. 잠시 후 확인해 주세요.".into(),
@@ -98,25 +101,28 @@ pub async fn checkout(
     let keep = matches!(outcome, Ok(_) | Err(AppError::PaymentDeclined { .. }));
     if keep {
         let body = serde_json::to_value(&outcome).map_err(|_| AppError::Internal)?;
-        sqlx::query(
-            "UPDATE idempotency_keys SET response_status = $3, response_body = $4 \
-             WHERE customer_id = $1 AND key = $2",
-        )
-        .bind(customer_id)
-        .bind(key)
-        .bind(match &outcome {
+        let status = match &outcome {
             Ok(_) => 200,
             Err(e) => i32::from(e.status().as_u16()),
-        })
-        .bind(body)
+        };
+        sqlx::query!(
+            "UPDATE idempotency_keys SET response_status = $3, response_body = $4 \
+             WHERE customer_id = $1 AND key = $2",
+            customer_id,
+            key,
+            status,
+            body,
+        )
         .execute(pool)
         .await?;
     } else {
-        sqlx::query("DELETE FROM idempotency_keys WHERE customer_id = $1 AND key = $2")
-            .bind(customer_id)
-            .bind(key)
-            .execute(pool)
-            .await?;
+        sqlx::query!(
+            "DELETE FROM idempotency_keys WHERE customer_id = $1 AND key = $2",
+            customer_id,
+            key,
+        )
+        .execute(pool)
+        .await?;
     }
     outcome
 }
@@ -129,7 +135,7 @@ async fn create_and_pay(
 ) -> Result<PaymentReceipt, AppError> {
     // One transaction: whatever fails after the order is written (our own failure included)
     // leaves no order and no reservation behind. A decline is an answer, kept: 2a.
-    let menu = crate::menu::ssr::load_menu(pool).await?;
+    let menu = crate::services::menu::load_menu(pool).await?;
     let mut tx = pool.begin().await?;
     let created = OrderService::create_order_in(&mut tx, &menu, customer_id, &req.order).await?;
     let outcome =

@@ -6,18 +6,18 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use sqlx::{PgConnection, PgPool};
 
+use crate::domain::menu::Menu;
+use crate::domain::money::Money;
+use crate::domain::order::{DeliveryDetails, LineDraft, OrderRequest, MAX_LETTERING_CHARS};
+use crate::domain::order_view::{CreatedOrder, OrderSummary, OrderView};
+use crate::domain::pricing::{PricedLine, PricingBreakdown};
+use crate::domain::staff::{Actor, OrderStatus};
+use crate::domain::text::TextRule;
 use crate::error::AppError;
-use crate::menu::ssr::load_menu;
-use crate::menu::Menu;
-use crate::order::{
-    CreatedOrder, DeliveryDetails, OrderRequest, OrderSummary, OrderView, MAX_LETTERING_CHARS,
-};
-use crate::pricing::PricingBreakdown;
 use crate::services::lifecycle::{record, release_stock, Transition};
+use crate::services::menu::load_menu;
 use crate::services::order_view::{load_order_view, OrderScope};
 use crate::services::DiscountService;
-use crate::staff::{Actor, OrderStatus};
-use crate::text::TextRule;
 
 pub struct OrderService;
 
@@ -133,14 +133,6 @@ fn validate_shape(req: &OrderRequest) -> Result<(), AppError> {
     Ok(())
 }
 
-#[derive(sqlx::FromRow)]
-struct ComponentIds {
-    menu_code: String,
-    ingredient_code: String,
-    component_id: i64,
-    ingredient_id: i64,
-}
-
 /// Database ids for the codes a request uses.
 struct Ids {
     menu: HashMap<String, i64>,
@@ -150,15 +142,16 @@ struct Ids {
 }
 
 async fn load_ids(conn: &mut PgConnection) -> Result<Ids, AppError> {
-    let menus: Vec<(String, i64)> = sqlx::query_as("SELECT code, id FROM menus")
+    let menus = sqlx::query!("SELECT code, id FROM menus")
         .fetch_all(&mut *conn)
         .await?;
-    let styles: Vec<(String, String, i64)> = sqlx::query_as(
-        "SELECT m.code, s.code, s.id FROM menu_styles s JOIN menus m ON m.id = s.menu_id",
+    let styles = sqlx::query!(
+        "SELECT m.code AS menu_code, s.code AS style_code, s.id \
+         FROM menu_styles s JOIN menus m ON m.id = s.menu_id",
     )
     .fetch_all(&mut *conn)
     .await?;
-    let components: Vec<ComponentIds> = sqlx::query_as(
+    let components = sqlx::query!(
         "SELECT m.code AS menu_code, i.code AS ingredient_code, c.id AS component_id, \
                 i.id AS ingredient_id \
          FROM menu_components c JOIN menus m ON m.id = c.menu_id \
@@ -166,13 +159,15 @@ async fn load_ids(conn: &mut PgConnection) -> Result<Ids, AppError> {
     )
     .fetch_all(&mut *conn)
     .await?;
-    let sides: Vec<(String, i64, i64)> =
-        sqlx::query_as("SELECT code, id, ingredient_id FROM side_dishes")
-            .fetch_all(&mut *conn)
-            .await?;
+    let sides = sqlx::query!("SELECT code, id, ingredient_id FROM side_dishes")
+        .fetch_all(&mut *conn)
+        .await?;
     Ok(Ids {
-        menu: menus.into_iter().collect(),
-        style: styles.into_iter().map(|(m, s, id)| ((m, s), id)).collect(),
+        menu: menus.into_iter().map(|m| (m.code, m.id)).collect(),
+        style: styles
+            .into_iter()
+            .map(|s| ((s.menu_code, s.style_code), s.id))
+            .collect(),
         component: components
             .into_iter()
             .map(|c| {
@@ -184,7 +179,7 @@ async fn load_ids(conn: &mut PgConnection) -> Result<Ids, AppError> {
             .collect(),
         side_dish: sides
             .into_iter()
-            .map(|(c, id, ing)| (c, (id, ing)))
+            .map(|s| (s.code, (s.id, s.ingredient_id)))
             .collect(),
     })
 }
@@ -193,6 +188,203 @@ fn missing(field: &str) -> AppError {
     // The pricing step already checked every code against the menu; a miss here means the
     // menu changed in between.
     AppError::invalid(field, "메뉴가 변경되었습니다. 다시 시도해 주세요")
+}
+
+/// Ingredient id → units needed; a BTreeMap so every transaction locks stock rows in the same
+/// order and two checkouts cannot deadlock.
+type Needed = BTreeMap<i64, i64>;
+
+/// The id of the active store `code` names (400 for any other).
+async fn active_store_id(tx: &mut PgConnection, code: &str) -> Result<i64, AppError> {
+    sqlx::query_scalar!("SELECT id FROM stores WHERE code = $1 AND active", code)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| AppError::invalid("store", format!("알 수 없는 매장입니다: '{code}'")))
+}
+
+/// The order's own row, pending payment; answers its id and number.
+async fn insert_order(
+    tx: &mut PgConnection,
+    customer_id: i64,
+    store_id: i64,
+    pricing: &PricingBreakdown,
+    applied: &serde_json::Value,
+    delivery: &ValidDelivery,
+    source: &str,
+) -> Result<(i64, String), AppError> {
+    let row = sqlx::query!(
+        "INSERT INTO orders (customer_id, store_id, original_price, discount_amount, final_price, \
+            applied_discounts, delivery_address, recipient_name, recipient_phone, \
+            requested_delivery_at, notes, source) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id, order_number",
+        customer_id,
+        store_id,
+        pricing.original_price.won(),
+        pricing.discount_amount.won(),
+        pricing.final_price.won(),
+        applied,
+        delivery.address,
+        delivery.recipient,
+        delivery.phone,
+        delivery.requested_at,
+        delivery.notes,
+        source,
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    Ok((row.id, row.order_number))
+}
+
+/// One dinner line with its customizations; adds the ingredients it uses to `needed`.
+async fn insert_line(
+    tx: &mut PgConnection,
+    menu: &Menu,
+    ids: &Ids,
+    order_id: i64,
+    line: &LineDraft,
+    priced: &PricedLine,
+    needed: &mut Needed,
+) -> Result<(), AppError> {
+    let menu_id = *ids.menu.get(&line.menu).ok_or_else(|| missing("menu"))?;
+    let style_id = *ids
+        .style
+        .get(&(line.menu.clone(), line.style.clone()))
+        .ok_or_else(|| missing("style"))?;
+    let cake = line.cake.as_ref();
+    let item_id = sqlx::query_scalar!(
+        "INSERT INTO order_items (order_id, menu_id, style_id, quantity, unit_price, line_total, \
+            cake_size, cake_flavor, cake_lettering, cake_price) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+        order_id,
+        menu_id,
+        style_id,
+        i32::from(line.quantity.get()),
+        priced.unit_price.won(),
+        priced.line_total.won(),
+        cake.map(|c| &c.size),
+        cake.map(|c| &c.flavor),
+        cake.map(|c| c.lettering.trim()).filter(|l| !l.is_empty()),
+        priced.cake_price.won(),
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    insert_components(tx, menu, ids, item_id, line, needed).await
+}
+
+/// The line's components: a row for each one the customer changed, and every unit it uses
+/// added to `needed`.
+async fn insert_components(
+    tx: &mut PgConnection,
+    menu: &Menu,
+    ids: &Ids,
+    item_id: i64,
+    line: &LineDraft,
+    needed: &mut Needed,
+) -> Result<(), AppError> {
+    let dinner = menu.dinner(&line.menu).ok_or_else(|| missing("menu"))?;
+    for component in &dinner.components {
+        let custom = line
+            .customizations
+            .iter()
+            .find(|c| c.component == component.code);
+        let per_dinner = custom.map_or(i64::from(component.default_quantity), |c| {
+            i64::from(c.quantity.get())
+        });
+        let (component_id, ingredient_id) = *ids
+            .component
+            .get(&(line.menu.clone(), component.code.clone()))
+            .ok_or_else(|| missing("customizations"))?;
+        if let Some(custom) = custom {
+            let extra = per_dinner - i64::from(component.default_quantity);
+            let delta = component.extra_unit_price.won() * extra.max(0);
+            sqlx::query!(
+                "INSERT INTO order_item_customizations (order_item_id, component_id, quantity, price_delta) \
+                 VALUES ($1, $2, $3, $4)",
+                item_id,
+                component_id,
+                i32::from(custom.quantity.get()),
+                delta,
+            )
+            .execute(&mut *tx)
+            .await?;
+        }
+        *needed.entry(ingredient_id).or_default() += per_dinner * i64::from(line.quantity.get());
+    }
+    Ok(())
+}
+
+/// The side-dish lines; adds the portions to `needed`.
+async fn insert_side_dishes(
+    tx: &mut PgConnection,
+    ids: &Ids,
+    order_id: i64,
+    req: &OrderRequest,
+    pricing: &PricingBreakdown,
+    needed: &mut Needed,
+) -> Result<(), AppError> {
+    for (side, priced) in req.side_dishes.iter().zip(&pricing.side_dishes) {
+        let (side_id, ingredient_id) = *ids
+            .side_dish
+            .get(&side.code)
+            .ok_or_else(|| missing("side_dishes"))?;
+        sqlx::query!(
+            "INSERT INTO order_side_dishes (order_id, side_dish_id, quantity, unit_price, line_total) \
+             VALUES ($1, $2, $3, $4, $5)",
+            order_id,
+            side_id,
+            i32::from(side.quantity.get()),
+            priced.unit_price.won(),
+            priced.line_total.won(),
+        )
+        .execute(&mut *tx)
+        .await?;
+        *needed.entry(ingredient_id).or_default() += i64::from(side.quantity.get());
+    }
+    Ok(())
+}
+
+/// Takes the units off the store's shelves and records the reservations, in ingredient order;
+/// any shortfall is 409 (the caller's transaction then rolls everything back).
+async fn reserve_stock(
+    tx: &mut PgConnection,
+    order_id: i64,
+    store_id: i64,
+    needed: Needed,
+) -> Result<(), AppError> {
+    for (ingredient_id, quantity) in needed.into_iter().filter(|(_, q)| *q > 0) {
+        // Conditional decrement: the row lock serialises concurrent checkouts and the
+        // condition makes a shortfall visible as "no row updated".
+        let reserved = sqlx::query!(
+            "UPDATE store_inventory SET quantity_on_hand = quantity_on_hand - $3 \
+             WHERE store_id = $1 AND ingredient_id = $2 AND quantity_on_hand >= $3",
+            store_id,
+            ingredient_id,
+            quantity as i32,
+        )
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if reserved == 0 {
+            tracing::info!(
+                store_id,
+                ingredient_id,
+                quantity,
+                "not enough stock; order rolled back"
+            );
+            return Err(AppError::OutOfStock);
+        }
+        sqlx::query!(
+            "INSERT INTO order_inventory_reservations (order_id, store_id, ingredient_id, quantity) \
+             VALUES ($1, $2, $3, $4)",
+            order_id,
+            store_id,
+            ingredient_id,
+            quantity as i32,
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
 }
 
 impl OrderService {
@@ -225,13 +417,7 @@ impl OrderService {
         validate_shape(req)?;
         let delivery = validate_delivery(&req.delivery)?;
         Self::check_pending_cap(tx, customer_id).await?;
-        let store_id: i64 = sqlx::query_scalar("SELECT id FROM stores WHERE code = $1 AND active")
-            .bind(&req.store)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| {
-                AppError::invalid("store", format!("알 수 없는 매장입니다: '{}'", req.store))
-            })?;
+        let store_id = active_store_id(tx, &req.store).await?;
         let pricing = DiscountService::calculate_order_pricing(
             &mut *tx,
             Some(customer_id),
@@ -242,139 +428,24 @@ impl OrderService {
         let ids = load_ids(&mut *tx).await?;
         let applied = serde_json::to_value(pricing.applied_discounts(menu))
             .map_err(|_| AppError::Internal)?;
-
-        let (order_id, order_number): (i64, String) = sqlx::query_as(
-            "INSERT INTO orders (customer_id, store_id, original_price, discount_amount, final_price, \
-                applied_discounts, delivery_address, recipient_name, recipient_phone, \
-                requested_delivery_at, notes, source) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id, order_number",
+        let source = req.source.code();
+        let (order_id, order_number) = insert_order(
+            tx,
+            customer_id,
+            store_id,
+            &pricing,
+            &applied,
+            &delivery,
+            source,
         )
-        .bind(customer_id)
-        .bind(store_id)
-        .bind(pricing.original_price.won())
-        .bind(pricing.discount_amount.won())
-        .bind(pricing.final_price.won())
-        .bind(&applied)
-        .bind(&delivery.address)
-        .bind(&delivery.recipient)
-        .bind(&delivery.phone)
-        .bind(delivery.requested_at)
-        .bind(&delivery.notes)
-        .bind(req.source.code())
-        .fetch_one(&mut *tx)
         .await?;
 
-        // Ingredient id → units needed; a BTreeMap so every transaction locks stock rows in the
-        // same order and two checkouts cannot deadlock.
-        let mut needed: BTreeMap<i64, i64> = BTreeMap::new();
+        let mut needed = Needed::new();
         for (line, priced) in req.lines.iter().zip(&pricing.lines) {
-            let menu_id = *ids.menu.get(&line.menu).ok_or_else(|| missing("menu"))?;
-            let style_id = *ids
-                .style
-                .get(&(line.menu.clone(), line.style.clone()))
-                .ok_or_else(|| missing("style"))?;
-            let cake = line.cake.as_ref();
-            let item_id: i64 = sqlx::query_scalar(
-                "INSERT INTO order_items (order_id, menu_id, style_id, quantity, unit_price, line_total, \
-                    cake_size, cake_flavor, cake_lettering, cake_price) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-            )
-            .bind(order_id)
-            .bind(menu_id)
-            .bind(style_id)
-            .bind(i32::from(line.quantity.get()))
-            .bind(priced.unit_price.won())
-            .bind(priced.line_total.won())
-            .bind(cake.map(|c| &c.size))
-            .bind(cake.map(|c| &c.flavor))
-            .bind(cake.map(|c| c.lettering.trim()).filter(|l| !l.is_empty()))
-            .bind(priced.cake_price.won())
-            .fetch_one(&mut *tx)
-            .await?;
-
-            let dinner = menu.dinner(&line.menu).ok_or_else(|| missing("menu"))?;
-            for component in &dinner.components {
-                let custom = line
-                    .customizations
-                    .iter()
-                    .find(|c| c.component == component.code);
-                let per_dinner = custom.map_or(i64::from(component.default_quantity), |c| {
-                    i64::from(c.quantity.get())
-                });
-                let (component_id, ingredient_id) = *ids
-                    .component
-                    .get(&(line.menu.clone(), component.code.clone()))
-                    .ok_or_else(|| missing("customizations"))?;
-                if let Some(custom) = custom {
-                    let extra = per_dinner - i64::from(component.default_quantity);
-                    let delta = component.extra_unit_price.won() * extra.max(0);
-                    sqlx::query(
-                        "INSERT INTO order_item_customizations (order_item_id, component_id, quantity, price_delta) \
-                         VALUES ($1, $2, $3, $4)",
-                    )
-                    .bind(item_id)
-                    .bind(component_id)
-                    .bind(i32::from(custom.quantity.get()))
-                    .bind(delta)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                *needed.entry(ingredient_id).or_default() +=
-                    per_dinner * i64::from(line.quantity.get());
-            }
+            insert_line(tx, menu, &ids, order_id, line, priced, &mut needed).await?;
         }
-        for (side, priced) in req.side_dishes.iter().zip(&pricing.side_dishes) {
-            let (side_id, ingredient_id) = *ids
-                .side_dish
-                .get(&side.code)
-                .ok_or_else(|| missing("side_dishes"))?;
-            sqlx::query(
-                "INSERT INTO order_side_dishes (order_id, side_dish_id, quantity, unit_price, line_total) \
-                 VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(order_id)
-            .bind(side_id)
-            .bind(i32::from(side.quantity.get()))
-            .bind(priced.unit_price.won())
-            .bind(priced.line_total.won())
-            .execute(&mut *tx)
-            .await?;
-            *needed.entry(ingredient_id).or_default() += i64::from(side.quantity.get());
-        }
-
-        for (ingredient_id, quantity) in needed.into_iter().filter(|(_, q)| *q > 0) {
-            // Conditional decrement: the row lock serialises concurrent checkouts and the
-            // condition makes a shortfall visible as "no row updated".
-            let reserved = sqlx::query(
-                "UPDATE store_inventory SET quantity_on_hand = quantity_on_hand - $3 \
-                 WHERE store_id = $1 AND ingredient_id = $2 AND quantity_on_hand >= $3",
-            )
-            .bind(store_id)
-            .bind(ingredient_id)
-            .bind(quantity as i32)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if reserved == 0 {
-                tracing::info!(
-                    store_id,
-                    ingredient_id,
-                    quantity,
-                    "not enough stock; order rolled back"
-                );
-                return Err(AppError::OutOfStock);
-            }
-            sqlx::query(
-                "INSERT INTO order_inventory_reservations (order_id, store_id, ingredient_id, quantity) \
-                 VALUES ($1, $2, $3, $4)",
-            )
-            .bind(order_id)
-            .bind(store_id)
-            .bind(ingredient_id)
-            .bind(quantity as i32)
-            .execute(&mut *tx)
-            .await?;
-        }
+        insert_side_dishes(tx, &ids, order_id, req, &pricing, &mut needed).await?;
+        reserve_stock(tx, order_id, store_id, needed).await?;
         tracing::info!(order_id, %order_number, final_price = pricing.final_price.won(), "order created");
         Ok(CreatedOrder {
             order_id,
@@ -386,15 +457,17 @@ impl OrderService {
     /// 409 when the customer already holds `MAX_PENDING_ORDERS` unpaid orders. The customer's
     /// row lock makes one customer's concurrent orders count one another.
     async fn check_pending_cap(tx: &mut PgConnection, customer_id: i64) -> Result<(), AppError> {
-        sqlx::query("SELECT id FROM customers WHERE id = $1 FOR UPDATE")
-            .bind(customer_id)
-            .execute(&mut *tx)
-            .await?;
-        let pending: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM orders WHERE customer_id = $1 \
-             AND payment_status IN ('pending', 'failed') AND order_status <> 'cancelled'",
+        sqlx::query!(
+            "SELECT id FROM customers WHERE id = $1 FOR UPDATE",
+            customer_id,
         )
-        .bind(customer_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let pending = sqlx::query_scalar!(
+            "SELECT count(*) AS \"count!\" FROM orders WHERE customer_id = $1 \
+             AND payment_status IN ('pending', 'failed') AND order_status <> 'cancelled'",
+            customer_id,
+        )
         .fetch_one(&mut *tx)
         .await?;
         if pending >= MAX_PENDING_ORDERS {
@@ -410,7 +483,7 @@ impl OrderService {
     pub async fn quote(
         pool: &PgPool,
         customer_id: Option<i64>,
-        draft: &crate::order::OrderDraft,
+        draft: &crate::domain::order::OrderDraft,
     ) -> Result<(Menu, PricingBreakdown), AppError> {
         let menu = load_menu(pool).await?;
         let mut conn = pool.acquire().await?;
@@ -450,11 +523,13 @@ impl OrderService {
         pool: &PgPool,
         customer_id: i64,
     ) -> Result<Vec<OrderSummary>, AppError> {
-        Ok(sqlx::query_as(
-            "SELECT id, order_number, order_status, payment_status, final_price, created_at \
+        Ok(sqlx::query_as!(
+            OrderSummary,
+            "SELECT id, order_number, order_status, payment_status, \
+                    final_price AS \"final_price: Money\", created_at \
              FROM orders WHERE customer_id = $1 ORDER BY created_at DESC, id DESC LIMIT 100",
+            customer_id,
         )
-        .bind(customer_id)
         .fetch_all(pool)
         .await?)
     }
@@ -468,16 +543,16 @@ impl OrderService {
         batch: i64,
     ) -> Result<u64, AppError> {
         let mut tx = pool.begin().await?;
-        let expired: Vec<i64> = sqlx::query_scalar(
+        let expired = sqlx::query_scalar!(
             "UPDATE orders SET order_status = 'cancelled' WHERE id IN ( \
                 SELECT id FROM orders \
                 WHERE order_status = 'pending' AND payment_status <> 'paid' \
                   AND created_at < now() - make_interval(secs => $1) \
                 ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED) \
              RETURNING id",
+            unpaid_for.as_secs_f64(),
+            batch,
         )
-        .bind(unpaid_for.as_secs_f64())
-        .bind(batch)
         .fetch_all(&mut *tx)
         .await?;
         if expired.is_empty() {

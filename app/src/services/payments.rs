@@ -3,26 +3,19 @@
 use chrono::{DateTime, Datelike, Utc};
 use sqlx::{PgConnection, PgPool};
 
+use crate::domain::money::Money;
+use crate::domain::order_view::PaymentReceipt;
+use crate::domain::payment::{mock_decision, validate_card, CardInput, MockDecision, ValidCard};
+use crate::domain::staff::OrderStatus;
 use crate::error::AppError;
-use crate::money::Money;
-use crate::order::{PaymentReceipt, Tier};
-use crate::payment::{mock_decision, validate_card, CardInput, MockDecision, ValidCard};
-use crate::services::lifecycle;
+use crate::services::lifecycle::{self, random_digits, update_tier};
 use crate::services::orders::DEFAULT_DELIVERY_MINUTES;
-use crate::staff::OrderStatus;
 
 pub struct PaymentService;
 
 /// The answer to a payment request, as stored for idempotent replays.
 type PaymentOutcome = Result<PaymentReceipt, AppError>;
 
-pub(crate) fn random_digits(bytes: usize) -> Result<String, AppError> {
-    let mut buf = vec![0u8; bytes];
-    getrandom::fill(&mut buf).map_err(|_| AppError::Internal)?;
-    Ok(hex::encode_upper(buf))
-}
-
-#[derive(sqlx::FromRow)]
 struct LockedOrder {
     order_number: String,
     order_status: String,
@@ -77,31 +70,33 @@ impl PaymentService {
     ) -> Result<PaymentOutcome, AppError> {
         // Every payment of one order queues on this row lock, so the checks below see the
         // result of the previous attempt.
-        let order: LockedOrder = sqlx::query_as(
+        let order = sqlx::query_as!(
+            LockedOrder,
             "SELECT order_number, order_status, payment_status, final_price FROM orders \
              WHERE id = $1 AND customer_id = $2 FOR UPDATE",
+            order_id,
+            customer_id,
         )
-        .bind(order_id)
-        .bind(customer_id)
         .fetch_optional(&mut *tx)
         .await?
         .ok_or_else(|| AppError::NotFound("주문을 찾을 수 없습니다".into()))?;
 
         if let Some(key) = idempotency_key {
-            let stored: Option<(String, Option<serde_json::Value>)> = sqlx::query_as(
+            let stored = sqlx::query!(
                 "SELECT request_hash, response_body FROM idempotency_keys \
                  WHERE customer_id = $1 AND key = $2",
+                customer_id,
+                key,
             )
-            .bind(customer_id)
-            .bind(key)
             .fetch_optional(&mut *tx)
             .await?;
-            if let Some((request, body)) = stored {
-                if request != order_id.to_string() {
+            if let Some(stored) = stored {
+                if stored.request_hash != order_id.to_string() {
                     return Ok(Err(AppError::IdempotencyKeyReused));
                 }
-                if let Some(outcome) =
-                    body.and_then(|b| serde_json::from_value::<PaymentOutcome>(b).ok())
+                if let Some(outcome) = stored
+                    .response_body
+                    .and_then(|b| serde_json::from_value::<PaymentOutcome>(b).ok())
                 {
                     tracing::info!("idempotent replay");
                     return Ok(outcome);
@@ -125,15 +120,15 @@ impl PaymentService {
                 Ok(_) => 200,
                 Err(e) => i32::from(e.status().as_u16()),
             };
-            sqlx::query(
+            sqlx::query!(
                 "INSERT INTO idempotency_keys (customer_id, key, request_hash, response_status, response_body) \
                  VALUES ($1, $2, $3, $4, $5) ON CONFLICT (customer_id, key) DO NOTHING",
+                customer_id,
+                key,
+                order_id.to_string(),
+                status,
+                body,
             )
-            .bind(customer_id)
-            .bind(key)
-            .bind(order_id.to_string())
-            .bind(status)
-            .bind(body)
             .execute(&mut *tx)
             .await?;
         }
@@ -152,22 +147,24 @@ impl PaymentService {
         let masked = card.number.masked();
         match mock_decision(&card.number) {
             MockDecision::Declined(code) => {
-                sqlx::query(
+                sqlx::query!(
                     "INSERT INTO mock_payments (order_id, amount, status, error_code, error_message, \
                         card_masked, card_holder) VALUES ($1, $2, 'failed', $3, $4, $5, $6)",
+                    order_id,
+                    order.final_price,
+                    code.code(),
+                    code.description(),
+                    masked,
+                    card.holder,
                 )
-                .bind(order_id)
-                .bind(order.final_price)
-                .bind(code.code())
-                .bind(code.description())
-                .bind(&masked)
-                .bind(&card.holder)
                 .execute(&mut *tx)
                 .await?;
-                sqlx::query("UPDATE orders SET payment_status = 'failed' WHERE id = $1")
-                    .bind(order_id)
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query!(
+                    "UPDATE orders SET payment_status = 'failed' WHERE id = $1",
+                    order_id,
+                )
+                .execute(&mut *tx)
+                .await?;
                 tracing::info!(decline = code.code(), "payment declined");
                 Ok(Err(AppError::PaymentDeclined {
                     decline_code: code,
@@ -178,25 +175,25 @@ impl PaymentService {
             MockDecision::Approved => {
                 let transaction_id = format!("TXN-{}", random_digits(8)?);
                 let approval_number = random_digits(4)?;
-                sqlx::query(
+                sqlx::query!(
                     "INSERT INTO mock_payments (order_id, transaction_id, approval_number, amount, status, \
                         card_masked, card_holder) VALUES ($1, $2, $3, $4, 'success', $5, $6)",
+                    order_id,
+                    transaction_id,
+                    approval_number,
+                    order.final_price,
+                    masked,
+                    card.holder,
                 )
-                .bind(order_id)
-                .bind(&transaction_id)
-                .bind(&approval_number)
-                .bind(order.final_price)
-                .bind(&masked)
-                .bind(&card.holder)
                 .execute(&mut *tx)
                 .await?;
-                let eta: Option<DateTime<Utc>> = sqlx::query_scalar(
+                let eta: Option<DateTime<Utc>> = sqlx::query_scalar!(
                     "UPDATE orders SET payment_status = 'paid', order_status = 'confirmed', \
                         estimated_delivery_at = greatest(now() + make_interval(mins => $2), requested_delivery_at) \
                      WHERE id = $1 RETURNING estimated_delivery_at",
+                    order_id,
+                    DEFAULT_DELIVERY_MINUTES as i32,
                 )
-                .bind(order_id)
-                .bind(DEFAULT_DELIVERY_MINUTES as i32)
                 .fetch_one(&mut *tx)
                 .await?;
                 // The stock stays reserved until the kitchen starts (or the order is cancelled).
@@ -230,39 +227,24 @@ impl PaymentService {
         order_id: i64,
         order_number: &str,
     ) -> Result<PaymentOutcome, AppError> {
-        let row: (String, String, i64, String, Option<DateTime<Utc>>) = sqlx::query_as(
-            "SELECT p.transaction_id, p.approval_number, p.amount, p.card_masked, o.estimated_delivery_at \
+        let row = sqlx::query!(
+            "SELECT p.transaction_id AS \"transaction_id!\", p.approval_number AS \"approval_number!\", \
+                    p.amount, p.card_masked, o.estimated_delivery_at \
              FROM mock_payments p JOIN orders o ON o.id = p.order_id \
              WHERE p.order_id = $1 AND p.status = 'success'",
+            order_id,
         )
-        .bind(order_id)
         .fetch_one(&mut *tx)
         .await?;
         Ok(Ok(PaymentReceipt {
             order_id,
             order_number: order_number.to_owned(),
-            transaction_id: row.0,
-            approval_number: row.1,
-            amount: Money(row.2),
-            card_masked: row.3,
-            estimated_delivery_at: row.4,
+            transaction_id: row.transaction_id,
+            approval_number: row.approval_number,
+            amount: Money(row.amount),
+            card_masked: row.card_masked,
+            estimated_delivery_at: row.estimated_delivery_at,
             message: PaymentReceipt::success_message(order_number),
         }))
     }
-}
-
-/// Sets the customer's tier from their paid orders (DESIGN §5).
-pub(crate) async fn update_tier(tx: &mut PgConnection, customer_id: i64) -> Result<(), AppError> {
-    let paid: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM orders WHERE customer_id = $1 AND payment_status = 'paid'",
-    )
-    .bind(customer_id)
-    .fetch_one(&mut *tx)
-    .await?;
-    sqlx::query("UPDATE customers SET tier = $2 WHERE id = $1")
-        .bind(customer_id)
-        .bind(Tier::from_paid_orders(paid).code())
-        .execute(&mut *tx)
-        .await?;
-    Ok(())
 }

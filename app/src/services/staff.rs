@@ -2,12 +2,12 @@
 
 use sqlx::PgPool;
 
-use crate::account::Customer;
+use crate::domain::account::Customer;
+use crate::domain::order_view::OrderView;
+use crate::domain::staff::{Actor, OrderStatus, StaffRole, StatusChangeRequest};
 use crate::error::AppError;
-use crate::order::OrderView;
 use crate::services::lifecycle::Transition;
-use crate::services::order_view::{load_order_view, OrderScope, SCOPE_FILTER};
-use crate::staff::{Actor, OrderStatus, StaffRole, StatusChangeRequest};
+use crate::services::order_view::{load_order_view, OrderScope};
 
 /// A signed-in staff member.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,17 +56,20 @@ impl StaffService {
         status: Option<OrderStatus>,
     ) -> Result<Vec<OrderView>, AppError> {
         let (customer, store) = staff.scope().binds();
-        let ids: Vec<i64> = sqlx::query_scalar(&format!(
+        let ids = sqlx::query_scalar!(
             "SELECT o.id FROM orders o \
-             WHERE o.payment_status <> 'pending' AND o.payment_status <> 'failed' AND {SCOPE_FILTER} \
+             WHERE o.payment_status <> 'pending' AND o.payment_status <> 'failed' \
+               AND ($2::bigint IS NULL OR o.customer_id = $2) \
+               AND ($3::bigint IS NULL OR o.store_id = $3) \
                AND CASE WHEN $1::text IS NOT NULL THEN o.order_status = $1 \
                         ELSE o.order_status IN ('confirmed', 'preparing', 'delivering') \
                              OR o.updated_at > now() - interval '12 hours' END \
-             ORDER BY o.created_at, o.id LIMIT {BOARD_LIMIT}"
-        ))
-        .bind(status.map(OrderStatus::code))
-        .bind(customer)
-        .bind(store)
+             ORDER BY o.created_at, o.id LIMIT $4",
+            status.map(OrderStatus::code),
+            customer,
+            store,
+            BOARD_LIMIT,
+        )
         .fetch_all(pool)
         .await?;
         let mut orders = Vec::with_capacity(ids.len());

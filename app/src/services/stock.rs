@@ -3,16 +3,15 @@
 
 use sqlx::PgPool;
 
+use crate::domain::staff::{RestockRequest, StaffRole, StockRow, StoreStock, MAX_RESTOCK};
 use crate::error::AppError;
 use crate::services::staff::StaffMember;
-use crate::staff::{RestockRequest, StaffRole, StockRow, StoreStock, MAX_RESTOCK};
 
 pub struct StockService;
 
 /// The most units of one ingredient a store may hold.
 const MAX_ON_HAND: i32 = 1_000_000;
 
-#[derive(sqlx::FromRow)]
 struct StoreRow {
     id: i64,
     code: String,
@@ -27,13 +26,14 @@ async fn visible_store(
     staff: &StaffMember,
     code: Option<&str>,
 ) -> Result<StoreRow, AppError> {
-    let store: Option<StoreRow> = sqlx::query_as(
+    let store = sqlx::query_as!(
+        StoreRow,
         "SELECT id, code, name_ko, name_en FROM stores \
          WHERE ($1::text IS NULL OR code = $1) AND ($2::bigint IS NULL OR id = $2) \
          ORDER BY id LIMIT 1",
+        code.filter(|c| !c.is_empty()),
+        staff.store_id,
     )
-    .bind(code.filter(|c| !c.is_empty()))
-    .bind(staff.store_id)
     .fetch_optional(pool)
     .await?;
     store.ok_or_else(|| AppError::NotFound("매장을 찾을 수 없습니다".into()))
@@ -46,16 +46,17 @@ impl StockService {
         store: Option<&str>,
     ) -> Result<StoreStock, AppError> {
         let store = visible_store(pool, staff, store).await?;
-        let rows: Vec<StockRow> = sqlx::query_as(
+        let rows = sqlx::query_as!(
+            StockRow,
             "SELECT i.code AS ingredient, i.name_ko, i.name_en, i.unit_ko, i.unit_en, \
                     si.quantity_on_hand AS on_hand, \
                     coalesce((SELECT sum(r.quantity) FROM order_inventory_reservations r \
                               WHERE r.store_id = si.store_id AND r.ingredient_id = si.ingredient_id \
-                                AND r.status = 'reserved'), 0)::bigint AS reserved \
+                                AND r.status = 'reserved'), 0)::bigint AS \"reserved!\" \
              FROM store_inventory si JOIN ingredients i ON i.id = si.ingredient_id \
              WHERE si.store_id = $1 ORDER BY i.id",
+            store.id,
         )
-        .bind(store.id)
         .fetch_all(pool)
         .await?;
         Ok(StoreStock {
@@ -84,19 +85,19 @@ impl StockService {
             ));
         }
         let store = visible_store(pool, staff, Some(&req.store)).await?;
-        let ingredient: i64 = sqlx::query_scalar("SELECT id FROM ingredients WHERE code = $1")
-            .bind(&req.ingredient)
-            .fetch_optional(pool)
-            .await?
-            .ok_or_else(|| AppError::invalid("ingredient", "알 수 없는 재료입니다"))?;
-        let updated = sqlx::query(
+        let ingredient =
+            sqlx::query_scalar!("SELECT id FROM ingredients WHERE code = $1", req.ingredient)
+                .fetch_optional(pool)
+                .await?
+                .ok_or_else(|| AppError::invalid("ingredient", "알 수 없는 재료입니다"))?;
+        let updated = sqlx::query!(
             "UPDATE store_inventory SET quantity_on_hand = quantity_on_hand + $3 \
-             WHERE store_id = $1 AND ingredient_id = $2 AND quantity_on_hand <= $4 - $3",
+             WHERE store_id = $1 AND ingredient_id = $2 AND quantity_on_hand <= $4::integer - $3",
+            store.id,
+            ingredient,
+            req.add,
+            MAX_ON_HAND,
         )
-        .bind(store.id)
-        .bind(ingredient)
-        .bind(req.add)
-        .bind(MAX_ON_HAND)
         .execute(pool)
         .await?
         .rows_affected();

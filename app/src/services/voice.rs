@@ -4,20 +4,25 @@
 
 use std::time::Instant;
 
-use ai_protocol::{AiErrorCode, AiFailure, AiResult, OrderState, Outcome, VoiceAnalysis};
+use ai_protocol::{
+    AiErrorCode, AiFailure, AiResult, MenuCatalog, OrderState, Outcome, VoiceAnalysis,
+};
 use serde::{Deserialize, Serialize};
 
-use crate::checkout::Quote;
-use crate::error::AppError;
-use crate::menu::ssr::load_menu;
-use crate::services::ai::{AiClient, LlmRequest};
-use crate::services::limits::VoiceCaller;
-use crate::services::DiscountService;
-use crate::ssr::{AppContext, RedisHandle};
-use crate::voice::{
-    order_draft, parse_language, AudioFormat, SttResponse, VoiceAnalysisResponse,
-    VoiceAnalyzeRequest, MAX_AUDIO_BYTES,
+use crate::domain::menu::Menu;
+use crate::domain::order::OrderDraft;
+use crate::domain::order_view::Quote;
+use crate::domain::voice::{
+    order_draft, parse_language, AudioFormat, SttResponse, ValidAnalyzeRequest,
+    VoiceAnalysisResponse, VoiceAnalyzeRequest, MAX_AUDIO_BYTES,
 };
+use crate::error::AppError;
+use crate::infra::ai::LlmRequest;
+use crate::infra::context::AppContext;
+use crate::infra::limits::VoiceCaller;
+use crate::infra::redis::RedisHandle;
+use crate::services::menu::load_menu;
+use crate::services::DiscountService;
 
 pub struct VoiceService;
 
@@ -209,133 +214,40 @@ impl VoiceService {
             .voice_permit(caller, ctx.ai.queue_depth(false).await)
             .await?;
         let started = Instant::now();
-
-        let existing = match &req.session_id {
-            Some(id) => load_session(&ctx.redis, id, customer_id)
-                .await?
-                .map(|s| (id.clone(), s)),
-            None => None,
-        };
-        let (session_id, previous) = match existing {
-            Some((id, session)) => (id, session.order_state),
-            None => {
-                let id = uuid::Uuid::new_v4().to_string();
-                if let Some(old) = &req.session_id {
-                    tracing::info!(old_session = %old, new_session = %id, "voice session expired; new one started");
-                }
-                (id, None)
-            }
-        };
-
+        let (session_id, previous) =
+            resume_session(ctx, req.session_id.as_ref(), customer_id).await?;
         let menu = load_menu(&ctx.pool).await?;
         let catalog = menu.catalog();
-        // The page's order (hand edits included) wins over the session's: it is what the
-        // customer sees. It must fit the menu like anything else that reaches the model.
-        let previous = match req.order_state {
-            Some(state) => {
-                state.check(&catalog).map_err(|mismatch| {
-                    AppError::invalid("order_state", format!("메뉴와 맞지 않습니다: {mismatch}"))
-                })?;
-                Some(state)
-            }
-            None => previous,
-        };
-        let history = async {
-            match customer_id {
-                Some(id) => AiClient::get_user_order_history(&ctx.pool, id).await,
-                None => Vec::new(),
-            }
-        };
-        let (user_history, events) = tokio::join!(history, AiClient::get_active_events(&ctx.pool));
-
-        let pending = ctx
-            .ai
-            .send_llm_request(LlmRequest {
-                transcript: req.transcript.clone(),
-                language: req.language.clone(),
-                order_state: previous.clone(),
-                user_history,
-                events,
-                menu: catalog.clone(),
-            })
-            .await?;
-        let request_id = pending.request_id().to_owned();
-        tracing::info!(%request_id, %session_id, "order analysis requested");
-        let result = ctx.ai.wait_for_response(pending, ctx.ai.timeout()).await?;
-        let analysis: VoiceAnalysis = match result.outcome {
-            Outcome::Analysis(a) => *a,
-            Outcome::Failed(ref f) => return Err(failure("llm", &request_id, f)),
-            Outcome::Transcript(_) => return Err(unexpected("llm", &result)),
-        };
-
-        if !analysis.is_confident() {
-            tracing::info!(
-                %request_id,
-                confidence = analysis.confidence,
-                intent = ?analysis.intent,
-                "order not understood"
-            );
-            // The order so far stays as it was; the customer answers the question next.
-            save_session(
-                &ctx.redis,
-                &session_id,
-                &VoiceSession {
-                    customer_id,
-                    order_state: previous,
-                },
-            )
-            .await?;
-            let question = analysis
-                .additional_questions
-                .first()
-                .cloned()
-                .or_else(|| Some(analysis.response.clone()).filter(|r| !r.trim().is_empty()));
-            return Err(AppError::OrderNotUnderstood {
-                session_id,
-                question,
-            });
-        }
-
-        // The server trusts no one: every code and quantity is checked against the live menu.
-        if let Err(mismatch) = analysis.order_state.check(&catalog) {
-            tracing::error!(%request_id, %mismatch, "AI answer does not fit the menu");
-            return Err(AppError::Internal);
-        }
-        let draft = order_draft(&analysis.order_state).map_err(|err| {
-            tracing::error!(%request_id, error = %err, "AI answer cannot become an order");
-            AppError::Internal
-        })?;
-        if let Some(draft) = &draft {
-            sold_out_check(&menu, draft, req.language.as_deref())?;
-        }
-        save_session(
-            &ctx.redis,
+        let previous = order_in_progress(req.order_state.clone(), previous, &catalog)?;
+        let (request_id, analysis) = ask_llm(
+            ctx,
+            &req,
             &session_id,
-            &VoiceSession {
-                customer_id,
-                order_state: Some(analysis.order_state.clone()),
-            },
+            previous.clone(),
+            &catalog,
+            customer_id,
         )
         .await?;
-
+        if !analysis.is_confident() {
+            return Err(not_understood(
+                ctx,
+                session_id,
+                customer_id,
+                previous,
+                &analysis,
+                &request_id,
+            )
+            .await);
+        }
+        let draft = checked_draft(&analysis, &catalog, &menu, &req, &request_id)?;
+        let session = VoiceSession {
+            customer_id,
+            order_state: Some(analysis.order_state.clone()),
+        };
+        save_session(&ctx.redis, &session_id, &session).await?;
         let quote = match &draft {
             None => None,
-            Some(draft) => {
-                let mut conn = ctx.pool.acquire().await?;
-                let pricing =
-                    DiscountService::calculate_order_pricing(&mut conn, customer_id, &menu, draft)
-                        .await
-                        .map_err(|err| match err {
-                            // Already checked against the menu: a pricing complaint is ours.
-                            AppError::InvalidInput { field, message } => {
-                                tracing::error!(%request_id, %field, %message, "voice draft cannot be priced");
-                                AppError::Internal
-                            }
-                            other => other,
-                        })?;
-                let discounts = pricing.applied_discounts(&menu);
-                Some(Quote { pricing, discounts })
-            }
+            Some(draft) => Some(price(ctx, customer_id, &menu, draft, &request_id).await?),
         };
         tracing::info!(
             %request_id,
@@ -356,12 +268,160 @@ impl VoiceService {
     }
 }
 
+/// The session to continue and its order so far; a new session when it expired or none was
+/// given.
+async fn resume_session(
+    ctx: &AppContext,
+    requested: Option<&String>,
+    customer_id: Option<i64>,
+) -> Result<(String, Option<OrderState>), AppError> {
+    if let Some(id) = requested {
+        if let Some(session) = load_session(&ctx.redis, id, customer_id).await? {
+            return Ok((id.clone(), session.order_state));
+        }
+    }
+    let id = uuid::Uuid::new_v4().to_string();
+    if let Some(old) = requested {
+        tracing::info!(old_session = %old, new_session = %id, "voice session expired; new one started");
+    }
+    Ok((id, None))
+}
+
+/// The page's order (hand edits included) wins over the session's: it is what the customer
+/// sees. It must fit the menu like anything else that reaches the model.
+fn order_in_progress(
+    from_page: Option<OrderState>,
+    from_session: Option<OrderState>,
+    catalog: &MenuCatalog,
+) -> Result<Option<OrderState>, AppError> {
+    let Some(state) = from_page else {
+        return Ok(from_session);
+    };
+    state.check(catalog).map_err(|mismatch| {
+        AppError::invalid("order_state", format!("메뉴와 맞지 않습니다: {mismatch}"))
+    })?;
+    Ok(Some(state))
+}
+
+/// Sends the utterance with its context to the worker and waits for the analysis.
+async fn ask_llm(
+    ctx: &AppContext,
+    req: &ValidAnalyzeRequest,
+    session_id: &str,
+    previous: Option<OrderState>,
+    catalog: &MenuCatalog,
+    customer_id: Option<i64>,
+) -> Result<(String, VoiceAnalysis), AppError> {
+    let history = async {
+        match customer_id {
+            Some(id) => super::voice_context::order_history(&ctx.pool, id).await,
+            None => Vec::new(),
+        }
+    };
+    let (user_history, events) =
+        tokio::join!(history, super::voice_context::active_events(&ctx.pool));
+    let pending = ctx
+        .ai
+        .send_llm_request(LlmRequest {
+            transcript: req.transcript.clone(),
+            language: req.language.clone(),
+            order_state: previous,
+            user_history,
+            events,
+            menu: catalog.clone(),
+        })
+        .await?;
+    let request_id = pending.request_id().to_owned();
+    tracing::info!(%request_id, %session_id, "order analysis requested");
+    let result = ctx.ai.wait_for_response(pending, ctx.ai.timeout()).await?;
+    match result.outcome {
+        Outcome::Analysis(a) => Ok((request_id, *a)),
+        Outcome::Failed(ref f) => Err(failure("llm", &request_id, f)),
+        Outcome::Transcript(_) => Err(unexpected("llm", &result)),
+    }
+}
+
+/// 4b: the order so far stays as it was, and the customer answers the model's question next.
+async fn not_understood(
+    ctx: &AppContext,
+    session_id: String,
+    customer_id: Option<i64>,
+    previous: Option<OrderState>,
+    analysis: &VoiceAnalysis,
+    request_id: &str,
+) -> AppError {
+    tracing::info!(
+        %request_id,
+        confidence = analysis.confidence,
+        intent = ?analysis.intent,
+        "order not understood"
+    );
+    let session = VoiceSession {
+        customer_id,
+        order_state: previous,
+    };
+    if let Err(err) = save_session(&ctx.redis, &session_id, &session).await {
+        return err;
+    }
+    let question = analysis
+        .additional_questions
+        .first()
+        .cloned()
+        .or_else(|| Some(analysis.response.clone()).filter(|r| !r.trim().is_empty()));
+    AppError::OrderNotUnderstood {
+        session_id,
+        question,
+    }
+}
+
+/// The model's order as a draft, once it fits the live menu and a store can make it. The
+/// server trusts no one: every code and quantity is checked.
+fn checked_draft(
+    analysis: &VoiceAnalysis,
+    catalog: &MenuCatalog,
+    menu: &Menu,
+    req: &ValidAnalyzeRequest,
+    request_id: &str,
+) -> Result<Option<OrderDraft>, AppError> {
+    if let Err(mismatch) = analysis.order_state.check(catalog) {
+        tracing::error!(%request_id, %mismatch, "AI answer does not fit the menu");
+        return Err(AppError::Internal);
+    }
+    let draft = order_draft(&analysis.order_state).map_err(|err| {
+        tracing::error!(%request_id, error = %err, "AI answer cannot become an order");
+        AppError::Internal
+    })?;
+    if let Some(draft) = &draft {
+        sold_out_check(menu, draft, req.language.as_deref())?;
+    }
+    Ok(draft)
+}
+
+/// The draft priced as a GUI order would be.
+async fn price(
+    ctx: &AppContext,
+    customer_id: Option<i64>,
+    menu: &Menu,
+    draft: &OrderDraft,
+    request_id: &str,
+) -> Result<Quote, AppError> {
+    let mut conn = ctx.pool.acquire().await?;
+    let pricing = DiscountService::calculate_order_pricing(&mut conn, customer_id, menu, draft)
+        .await
+        .map_err(|err| match err {
+            // Already checked against the menu: a pricing complaint is ours.
+            AppError::InvalidInput { field, message } => {
+                tracing::error!(%request_id, %field, %message, "voice draft cannot be priced");
+                AppError::Internal
+            }
+            other => other,
+        })?;
+    let discounts = pricing.applied_discounts(menu);
+    Ok(Quote { pricing, discounts })
+}
+
 /// Voice never offers a dinner no store can make now: it says that it is sold out (409).
-fn sold_out_check(
-    menu: &crate::menu::Menu,
-    draft: &crate::order::OrderDraft,
-    language: Option<&str>,
-) -> Result<(), AppError> {
+fn sold_out_check(menu: &Menu, draft: &OrderDraft, language: Option<&str>) -> Result<(), AppError> {
     let gone = draft
         .lines
         .iter()

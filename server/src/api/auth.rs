@@ -7,9 +7,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 
-use app::account::{LoginRequest, SignupRequest};
+use app::domain::account::{LoginRequest, SignupRequest};
+use app::infra::limits::ClientAddr;
 use app::services::auth::{clear_session_cookie, session_cookie, token_from_cookie_header};
-use app::services::limits::ClientAddr;
 use app::services::AuthService;
 
 use super::error::ApiResult;
@@ -31,7 +31,7 @@ pub fn router() -> Router<AppState> {
     summary = "Create an account and sign in",
     request_body = SignupRequest,
     responses(
-        (status = 201, description = "Signed up; the session cookie is set.", body = app::account::Customer,
+        (status = 201, description = "Signed up; the session cookie is set.", body = app::domain::account::Customer,
             headers(("Set-Cookie" = String, description = "The session cookie"))),
         (status = 400, description = "A field is invalid (named in `error.field`), or the body is not JSON (`application/json`), or the email is already registered.", body = super::openapi::ErrorEnvelope),
         (status = 403, description = "A state-changing request from another site (CSRF).", body = super::openapi::ErrorEnvelope),
@@ -59,7 +59,7 @@ async fn signup(
     summary = "Sign in",
     request_body = LoginRequest,
     responses(
-        (status = 200, description = "Signed in; the session cookie is set.", body = app::account::Customer,
+        (status = 200, description = "Signed in; the session cookie is set.", body = app::domain::account::Customer,
             headers(("Set-Cookie" = String, description = "The session cookie"))),
         (status = 400, description = "A field is invalid (named in `error.field`), or the body is not JSON (`application/json`).", body = super::openapi::ErrorEnvelope),
         (status = 401, description = "Wrong email or password (`bad_credentials`).", body = super::openapi::ErrorEnvelope),
@@ -125,7 +125,7 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<
     summary = "The signed-in customer",
     security(("session_cookie" = [])),
     responses(
-        (status = 200, description = "The customer of the session.", body = app::account::Customer),
+        (status = 200, description = "The customer of the session.", body = app::domain::account::Customer),
         (status = 401, description = "Not signed in, or the session expired.", body = super::openapi::ErrorEnvelope),
     ),
 )]

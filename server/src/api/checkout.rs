@@ -5,7 +5,7 @@ use axum::http::HeaderMap;
 use axum::routing::post;
 use axum::{Json, Router};
 
-use app::order::{CheckoutRequest, PaymentReceipt};
+use app::domain::order_view::{CheckoutRequest, PaymentReceipt};
 
 use super::error::ApiResult;
 use super::extract::{idempotency_key, ApiJson, AuthCustomer};

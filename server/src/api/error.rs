@@ -42,7 +42,7 @@ mod tests {
     use http_body_util::BodyExt;
 
     use super::*;
-    use app::payment::DeclineCode;
+    use app::domain::payment::DeclineCode;
 
     /// The browser reads REST errors back with `AppError::from_rest_response`: every error
     /// this module writes must come back as itself.

@@ -6,7 +6,7 @@ use axum::http::header;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
-use app::account::Customer;
+use app::domain::account::Customer;
 use app::error::AppError;
 use app::services::auth::token_from_cookie_header;
 use app::services::AuthService;

@@ -2,8 +2,8 @@
 //! `GET /api/openapi.json`. The operations are the `#[utoipa::path]` attributes on the handlers
 //! in this module's siblings; the request and response types are the shared types in `app`.
 //!
-//! Some schemas here exist only for the description: the error envelope every `/api/*` error
-//! answers with (written by `AppError::to_body`) and the audio upload.
+//! The error envelope is the app's own `ErrorEnvelope`; the audio upload's schemas exist only for
+//! the description.
 
 use std::sync::LazyLock;
 
@@ -12,6 +12,7 @@ use axum::{Json, Router};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
+pub use app::error::{ErrorBody, ErrorEnvelope};
 use app::services::auth::SESSION_COOKIE;
 
 use super::{auth, checkout, orders, staff, voice};
@@ -57,7 +58,7 @@ pub const SESSION_SECURITY: &str = "session_cookie";
         ErrorBody,
         SttUpload,
         AudioBody,
-        app::checkout::Quote,
+        app::domain::order_view::Quote,
         ai_protocol::OrderState,
         ai_protocol::Customization,
         ai_protocol::VoiceAnalysis,
@@ -110,48 +111,6 @@ async fn openapi_json() -> Json<&'static utoipa::openapi::OpenApi> {
     Json(&*DOC)
 }
 
-/// The body of every `/api/*` error answer.
-#[derive(ToSchema)]
-pub struct ErrorEnvelope {
-    pub error: ErrorBody,
-}
-
-/// What went wrong: a stable `code` for programs, a `message` for people, and the details of
-/// some errors.
-#[derive(ToSchema)]
-pub struct ErrorBody {
-    /// `invalid_input`, `unauthorized`, `bad_credentials`, `card_declined`,
-    /// `insufficient_funds`, `expired_card`, `out_of_stock`, `conflict`,
-    /// `idempotency_key_reused`, `speech_not_recognized`, `order_not_understood`, `ai_timeout`,
-    /// `ai_unavailable`, `unsupported_media_type`, `payload_too_large`, `too_many_requests`,
-    /// `forbidden`, `not_found`, `method_not_allowed` or `internal`.
-    #[schema(examples("invalid_input"))]
-    pub code: String,
-    /// For people, in Korean.
-    pub message: String,
-    /// The request field at fault (`invalid_input`, `unsupported_media_type`,
-    /// `payload_too_large`), e.g. `lines[0].quantity` or `Idempotency-Key`.
-    #[schema(nullable = false)]
-    pub field: Option<String>,
-    /// A declined payment (402): the order, still pending, that can be paid again.
-    #[schema(nullable = false)]
-    pub order_id: Option<i64>,
-    /// A declined payment (402).
-    #[schema(nullable = false)]
-    pub order_number: Option<String>,
-    /// `order_not_understood` (422): the voice session to answer the question in.
-    #[schema(nullable = false)]
-    pub session_id: Option<String>,
-    /// `order_not_understood` (422): the AI's clarifying question, if it has one.
-    pub question: Option<String>,
-    /// `payload_too_large` (413): the limit.
-    #[schema(nullable = false)]
-    pub limit_bytes: Option<u64>,
-    /// `too_many_requests` (429): seconds to wait, as in `Retry-After`.
-    #[schema(nullable = false)]
-    pub retry_after_secs: Option<u64>,
-}
-
 /// The `multipart/form-data` form of `POST /api/voice/stt`.
 #[derive(ToSchema)]
 pub struct SttUpload {
@@ -199,7 +158,7 @@ mod tests {
         let errors = [
             AppError::invalid("lines", "x"),
             AppError::PaymentDeclined {
-                decline_code: app::payment::DeclineCode::CardDeclined,
+                decline_code: app::domain::payment::DeclineCode::CardDeclined,
                 order_id: 1,
                 order_number: "MD-1".into(),
             },
@@ -217,7 +176,7 @@ mod tests {
             },
         ];
         for err in errors {
-            let body = err.to_body();
+            let body = serde_json::to_value(err.to_body()).expect("serialises");
             let written: BTreeSet<String> = body["error"]
                 .as_object()
                 .expect("an object")

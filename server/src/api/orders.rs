@@ -6,10 +6,12 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 
-use app::order::{CreatedOrder, OrderRequest, OrderSummary, OrderView, PaymentReceipt};
-use app::payment::CardInput;
+use app::domain::order_view::{CreatedOrder, OrderSummary, OrderView, PaymentReceipt};
+
+use app::domain::order::OrderRequest;
+use app::domain::payment::CardInput;
+use app::domain::staff::CancelRequest;
 use app::services::{OrderService, PaymentService};
-use app::staff::CancelRequest;
 
 use super::error::ApiResult;
 use super::extract::{idempotency_key, ApiJson, AuthCustomer};

@@ -7,13 +7,13 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
 
-use app::error::AppError;
-use app::order::OrderView;
-use app::services::staff::StaffMember;
-use app::services::{EventService, StaffService, StockService};
-use app::staff::{
+use app::domain::order_view::OrderView;
+use app::domain::staff::{
     EventInput, EventView, OrderStatus, RestockRequest, StatusChangeRequest, StoreStock,
 };
+use app::error::AppError;
+use app::services::staff::StaffMember;
+use app::services::{EventService, StaffService, StockService};
 
 use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, AuthCustomer};

@@ -15,12 +15,12 @@ use axum::routing::post;
 use axum::{Extension, Json, Router};
 use serde::Deserialize;
 
-use app::error::AppError;
-use app::services::limits::{ClientAddr, VoiceCaller};
-use app::services::VoiceService;
-use app::voice::{
+use app::domain::voice::{
     parse_language, SttResponse, VoiceAnalysisResponse, VoiceAnalyzeRequest, MAX_AUDIO_BYTES,
 };
+use app::error::AppError;
+use app::infra::limits::{ClientAddr, VoiceCaller};
+use app::services::VoiceService;
 
 use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, MaybeAuthCustomer};
@@ -118,11 +118,11 @@ async fn stt(
     let Query(params) =
         params.map_err(|_| AppError::invalid("language", "ko 또는 en이어야 합니다"))?;
     // Checked before the body is read: a bad parameter costs no upload.
-    let query_language = parse_language(params.language.as_deref())?;
+    let query_language = parse_language(params.language.as_deref()).map_err(AppError::from)?;
     let upload = read_upload(req, &state).await?;
     let language = match query_language {
         Some(lang) => Some(lang),
-        None => parse_language(upload.language.as_deref())?,
+        None => parse_language(upload.language.as_deref()).map_err(AppError::from)?,
     };
     Ok(Json(
         VoiceService::transcribe(

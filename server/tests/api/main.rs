@@ -7,6 +7,7 @@ mod expiry;
 mod hardening;
 mod health;
 mod helpers;
+mod menu_json;
 mod migrations;
 mod openapi;
 mod pages;

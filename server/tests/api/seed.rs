@@ -1,7 +1,7 @@
 //! The seed must match DESIGN §3 exactly: these are the prices customers pay.
 
-use app::menu::ssr::load_menu;
-use app::money::Money;
+use app::domain::money::Money;
+use app::services::menu::load_menu;
 use server::startup::MIGRATOR;
 use sqlx::PgPool;
 

@@ -9,8 +9,8 @@ use ai_protocol::{
     result_channel, result_key, AiErrorCode, AiFailure, AiResult, ConversationState, Customization,
     Intent, OrderState, Outcome, Transcript, VoiceAnalysis,
 };
-use app::services::ai::{AiClient, AiClientError, AiConfig, LlmRequest};
-use app::ssr::RedisHandle;
+use app::infra::ai::{AiClient, AiClientError, AiConfig, LlmRequest};
+use app::infra::redis::RedisHandle;
 use base64::Engine;
 use reqwest::StatusCode;
 use serde_json::{json, Value};

@@ -15,8 +15,9 @@ use web_sys::{
 };
 
 use super::{MicError, Stage, VoiceController, MAX_RECORDING_MS, SILENCE_STOP_MS, SPEECH_LEVEL};
+use crate::api::voice::analyze_voice;
+use crate::domain::voice::{SttResponse, VoiceAnalyzeRequest};
 use crate::error::AppError;
-use crate::voice::{analyze_voice, SttResponse, VoiceAnalyzeRequest};
 
 /// Containers MediaRecorder may write that the worker decodes, best first (Chromium writes
 /// WebM, Firefox Ogg, Safari MP4).
