@@ -27,6 +27,10 @@ python3 "$ROOT/scripts/check_layers.py" --self-test
 python3 "$ROOT/scripts/check_layers.py"
 done_step
 
+step "function length: pages ≤ 100 lines, services and the AI worker ≤ 120"
+python3 "$ROOT/scripts/check_fn_length.py"
+done_step
+
 # One package set for clippy, build and test: the same feature unification means llama.cpp and
 # whisper.cpp (minutes of C++ each) are built once, not once per command.
 SSR_PACKAGES=(-p app -p server -p ai-protocol -p ai-queue -p ai-worker -p ai-worker-stt --features app/ssr)

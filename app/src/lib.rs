@@ -83,15 +83,29 @@ pub fn App() -> impl IntoView {
     provide_context(RwSignal::new(initial_lang()));
     let lang = use_lang();
     provide_auth();
+    // The server writes the head after the page has rendered, where the page's owner may be gone
+    // and the thread may have no reactive arena: reading `lang` there panicked and dropped the
+    // connection (the fuzzer's HEAD of an unknown page). So the head reads an Arc signal, which
+    // lives outside the arena, kept in step with `lang` in the browser.
+    let head_lang = ArcRwSignal::new(lang.get_untracked());
+    Effect::new({
+        let head_lang = head_lang.clone();
+        move |_| head_lang.set(lang.get())
+    });
+    let html_lang = {
+        let head_lang = head_lang.clone();
+        move || head_lang.get().code()
+    };
+    let title = move || {
+        head_lang
+            .get()
+            .pick("미스터 대박 디너", "Mr. Daebak Dinner")
+    };
 
     view! {
-        // `try_get`: the server may render the head after a 404 page's owner is gone; a
-        // panic there dropped the connection (the fuzzer, 16 requests at once).
-        <Html {..} lang=move || lang.try_get().unwrap_or_default().code() />
+        <Html {..} lang=html_lang />
         <Stylesheet id="leptos" href="/pkg/mrdaebak.css" />
-        <Title text=move || {
-            lang.try_get().unwrap_or_default().pick("미스터 대박 디너", "Mr. Daebak Dinner")
-        } />
+        <Title text=title />
         <Router>
             <Header />
             <main class="container">

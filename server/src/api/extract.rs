@@ -59,15 +59,9 @@ impl FromRequestParts<AppState> for AuthCustomer {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = parts
-            .headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find_map(token_from_cookie_header)
-            .ok_or(ApiError(AppError::Unauthorized))?;
-        AuthService::customer_for_token(&state.pool, token)
-            .await?
+        let MaybeAuthCustomer(customer) =
+            MaybeAuthCustomer::from_request_parts(parts, state).await?;
+        customer
             .map(AuthCustomer)
             .ok_or(ApiError(AppError::Unauthorized))
     }

@@ -520,3 +520,21 @@ async fn thirty_two_concurrent_logins_keep_the_server_under_400_mb() {
     println!("server memory: {idle:.0} MB before, peak {peak:.0} MB after 32 concurrent logins");
     assert!(peak < 400.0, "peak {peak:.0} MB");
 }
+
+/// The server writes a page's head after the page has rendered, where the thread may have no
+/// reactive arena: reading a signal there panicked and dropped the connection. Unknown pages,
+/// many at once on several worker threads, must each get their 404.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn unknown_pages_asked_for_at_once_all_answer_404() {
+    let app = spawn_app().await;
+    for round in 0..4 {
+        let asks = (0..32).map(|i| {
+            let client = reqwest::Client::new();
+            let url = format!("{}/api/QUOTE{round}x{i}", app.address);
+            async move { client.head(&url).send().await.map(|r| r.status()) }
+        });
+        for answer in futures::future::join_all(asks).await {
+            assert_eq!(answer.expect("an answer"), StatusCode::NOT_FOUND);
+        }
+    }
+}
