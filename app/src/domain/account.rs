@@ -5,7 +5,6 @@ use serde::{Deserialize, Serialize};
 use super::text::{TextError, TextRule};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Customer {
     pub id: i64,

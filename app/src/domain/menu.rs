@@ -7,7 +7,6 @@ use crate::domain::i18n::Lang;
 use crate::domain::money::Money;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct StyleOption {
     pub code: String,
     pub name_ko: String,
@@ -16,7 +15,6 @@ pub struct StyleOption {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct Component {
     /// The ingredient's code, e.g. `steak`.
     pub code: String,
@@ -49,7 +47,6 @@ pub struct Dinner {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct SideDish {
     pub code: String,
     pub name_ko: String,
@@ -58,7 +55,6 @@ pub struct SideDish {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct CakeSize {
     pub code: String,
     pub name_ko: String,
@@ -67,7 +63,6 @@ pub struct CakeSize {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct CakeFlavor {
     pub code: String,
     pub name_ko: String,

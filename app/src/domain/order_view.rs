@@ -16,7 +16,6 @@ pub struct Quote {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct Store {
     pub code: String,
     pub name_ko: String,
@@ -27,7 +26,6 @@ pub struct Store {
 /// A dinner line of a placed order, with the names for display.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct OrderItemView {
     pub menu: String,
     pub menu_name_ko: String,
@@ -45,7 +43,6 @@ pub struct OrderItemView {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct OrderSideDishView {
     pub code: String,
     pub name_ko: String,
@@ -122,7 +119,6 @@ pub struct CheckoutRequest {
 /// A row of "my orders".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct OrderSummary {
     pub id: i64,
     pub order_number: String,

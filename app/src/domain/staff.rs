@@ -166,7 +166,6 @@ pub struct CancelRequest {
 /// One step of an order's timeline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct StatusChange {
     pub status: String,
     pub reason: Option<String>,
@@ -176,7 +175,6 @@ pub struct StatusChange {
 /// A mock refund of a cancelled, paid order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct Refund {
     pub transaction_id: String,
     pub amount: crate::domain::money::Money,
@@ -198,7 +196,6 @@ pub struct OrderEvent {
 /// orders the kitchen has not started.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct StockRow {
     pub ingredient: String,
     pub name_ko: String,
@@ -235,7 +232,6 @@ pub struct RestockRequest {
 /// A discount event as the manager sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct EventView {
     pub id: i64,
     pub title_ko: String,
