@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use ai_protocol::{LlmJob, MenuCatalog, OrderState};
+use ai_queue::config::QueueArgs;
 use ai_queue::{init_tracing, run, StopFlag, WorkerConfig};
 use ai_worker::eval::{score, Case, Tally};
 use ai_worker::worker::LlmHandler;
@@ -26,17 +27,12 @@ struct Cli {
 enum Command {
     /// Consume ai:queue:llm here and ai:queue:stt in a child `ai-worker-stt` process.
     Serve {
-        #[arg(
-            long,
-            env = "REDIS_URL",
-            default_value = "redis://127.0.0.1:6379",
-            value_parser = ai_queue::config::redis_url
-        )]
-        redis_url: String,
+        #[command(flatten)]
+        queues: QueueArgs,
         /// Do not start the speech-to-text process.
         #[arg(long)]
         no_stt: bool,
-        /// Queue names (tests use private ones).
+        /// The order-understanding queue (tests use private ones).
         #[arg(
             long,
             env = "AI_LLM_QUEUE",
@@ -44,25 +40,10 @@ enum Command {
             value_parser = ai_queue::config::queue_name
         )]
         llm_queue: String,
-        #[arg(
-            long,
-            env = "AI_STT_QUEUE",
-            default_value = ai_protocol::STT_QUEUE,
-            value_parser = ai_queue::config::queue_name
-        )]
-        stt_queue: String,
         /// The menu whose prompt is cached before the first job: the seeded menu unless given.
         /// A job with another menu still works; its first job re-caches (slower once).
         #[arg(long)]
         warm_menu: Option<PathBuf>,
-    },
-    /// Transcribe an audio file (runs `ai-worker-stt transcribe`).
-    Transcribe {
-        file: PathBuf,
-        #[arg(long)]
-        language: Option<String>,
-        #[arg(long)]
-        json: bool,
     },
     /// Understand one utterance and print the analysis as JSON.
     Analyze {
@@ -114,10 +95,9 @@ fn real_main() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve {
-            redis_url,
+            queues,
             no_stt,
             llm_queue,
-            stt_queue,
             warm_menu,
         } => {
             let menu = match warm_menu {
@@ -126,25 +106,7 @@ fn real_main() -> anyhow::Result<ExitCode> {
             };
             // Before the STT process starts: a bad setting stops everything at once.
             let llm = LlmConfig::from_env()?;
-            serve(redis_url, no_stt, &llm_queue, &stt_queue, &menu, &llm)
-        }
-        Command::Transcribe {
-            file,
-            language,
-            json,
-        } => {
-            let mut cmd = stt_process::command();
-            cmd.arg("transcribe").arg(&file);
-            if let Some(l) = language {
-                cmd.args(["--language", &l]);
-            }
-            if json {
-                cmd.arg("--json");
-            }
-            let status = cmd
-                .status()
-                .with_context(|| format!("running {}", stt_process::stt_binary().display()))?;
-            Ok(ExitCode::from(status.code().unwrap_or(1) as u8))
+            serve(queues, no_stt, &llm_queue, &menu, &llm)
         }
         Command::Analyze {
             text,
@@ -196,10 +158,9 @@ fn job(
 }
 
 fn serve(
-    redis_url: String,
+    queues: QueueArgs,
     no_stt: bool,
     llm_queue: &str,
-    stt_queue: &str,
     warm_menu: &MenuCatalog,
     llm: &LlmConfig,
 ) -> anyhow::Result<ExitCode> {
@@ -208,7 +169,8 @@ fn serve(
         None
     } else {
         let child = stt_process::command()
-            .args(["serve", "--redis-url", &redis_url, "--queue", stt_queue])
+            .args(["serve", "--redis-url", &queues.redis_url])
+            .args(["--stt-queue", &queues.stt_queue])
             .spawn()
             .with_context(|| format!("starting {}", stt_process::stt_binary().display()))?;
         tracing::info!(pid = child.id(), "speech-to-text process started");
@@ -225,7 +187,7 @@ fn serve(
         "menu prompt warmed; taking jobs"
     );
     let mut handler = LlmHandler { service };
-    let config = WorkerConfig::new(redis_url, llm_queue);
+    let config = WorkerConfig::new(queues.redis_url, llm_queue);
     let result = run(&config, &mut handler, &stop);
     if let Some(child) = child.as_mut() {
         // The child finishes its current job too; SIGTERM, not a kill.

@@ -112,8 +112,9 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <NotFound /> }>
                     <Route path=path!("/") view=HomePage />
                     <Route path=path!("/menu") view=MenuPage />
-                    // In order, so the detail is in the HTML itself and readable without JavaScript.
-                    <Route path=path!("/menu/:code") view=DinnerPage ssr=SsrMode::InOrder />
+                    // Async: the detail is in the HTML itself, readable without JavaScript, and a
+                    // missing dinner's 404 is known before the response starts.
+                    <Route path=path!("/menu/:code") view=DinnerPage ssr=SsrMode::Async />
                     <Route path=path!("/signup") view=SignupPage />
                     <Route path=path!("/login") view=LoginPage />
                     <Route path=path!("/account") view=AccountPage />

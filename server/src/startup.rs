@@ -198,7 +198,6 @@ pub fn router(state: AppState) -> Router {
             AppState,
             _,
         >(move || provide_context(context.clone()), shell))
-        .layer(from_fn_with_state(state.clone(), dinner_not_found))
         .layer(from_fn(middleware::api_body))
         .layer(from_fn(middleware::same_origin))
         .layer(from_fn(middleware::api_errors))
@@ -215,30 +214,6 @@ pub fn router(state: AppState) -> Router {
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
         .with_state(state)
-}
-
-/// `/menu/{code}` for a dinner that does not exist answers 404 (the page says so too).
-async fn dinner_not_found(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    req: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    let code = req
-        .uri()
-        .path()
-        .strip_prefix("/menu/")
-        .filter(|c| !c.is_empty() && !c.contains('/'))
-        .map(str::to_owned);
-    let mut res = next.run(req).await;
-    if let Some(code) = code {
-        let exists = app::services::menu::dinner_is_offered(&state.pool, &code)
-            .await
-            .unwrap_or(true);
-        if !exists && res.status() == axum::http::StatusCode::OK {
-            *res.status_mut() = axum::http::StatusCode::NOT_FOUND;
-        }
-    }
-    res
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

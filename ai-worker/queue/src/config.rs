@@ -69,6 +69,27 @@ pub fn switch(name: &'static str, value: &str) -> Result<bool, ConfigError> {
     }
 }
 
+/// Where a worker finds its jobs, with the same flags in both workers: Redis, and the
+/// speech-to-text queue that `ai-worker` hands to its `ai-worker-stt` child.
+#[derive(Debug, Clone, clap::Args)]
+pub struct QueueArgs {
+    #[arg(
+        long,
+        env = "REDIS_URL",
+        default_value = "redis://127.0.0.1:6379",
+        value_parser = redis_url
+    )]
+    pub redis_url: String,
+    /// The speech-to-text queue (tests use private ones).
+    #[arg(
+        long,
+        env = "AI_STT_QUEUE",
+        default_value = ai_protocol::STT_QUEUE,
+        value_parser = queue_name
+    )]
+    pub stt_queue: String,
+}
+
 /// A clap value parser for queue names: the server's rule, so both sides accept the same names.
 pub fn queue_name(value: &str) -> Result<String, String> {
     if value.is_empty() || value.contains(char::is_whitespace) {

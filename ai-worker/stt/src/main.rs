@@ -63,21 +63,8 @@ enum Command {
     },
     /// Serve transcription jobs from the Redis queue.
     Serve {
-        #[arg(
-            long,
-            env = "REDIS_URL",
-            default_value = "redis://127.0.0.1:6379",
-            value_parser = ai_queue::config::redis_url
-        )]
-        redis_url: String,
-        /// The queue to consume (tests use private ones).
-        #[arg(
-            long,
-            env = "AI_STT_QUEUE",
-            default_value = ai_protocol::STT_QUEUE,
-            value_parser = ai_queue::config::queue_name
-        )]
-        queue: String,
+        #[command(flatten)]
+        queues: ai_queue::config::QueueArgs,
     },
     /// Real-time factor (processing time / audio length) per file, median of N runs.
     Bench {
@@ -179,10 +166,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        Command::Serve { redis_url, queue } => {
+        Command::Serve { queues } => {
+            let queue = queues.stt_queue;
             let pipeline = load(&cli.model)?;
             let mut handler = SttHandler::new(pipeline);
-            let config = ai_queue::WorkerConfig::new(redis_url, &queue);
+            let config = ai_queue::WorkerConfig::new(queues.redis_url, &queue);
             let stop = ai_queue::StopFlag::on_signals().context("installing signal handlers")?;
             tracing::info!(%queue, worker_id = %config.worker_id, "stt worker started");
             let stats = ai_queue::run(&config, &mut handler, &stop)?;
@@ -405,7 +393,7 @@ mod tests {
         Cli::command().debug_assert();
         let parse = |args: &[&str]| Cli::try_parse_from([&["ai-worker-stt"], args].concat());
         assert!(parse(&["bench", "a.wav", "--threads", "0"]).is_err());
-        assert!(parse(&["serve", "--queue", "stt queue"]).is_err());
+        assert!(parse(&["serve", "--stt-queue", "stt queue"]).is_err());
         assert!(parse(&["serve", "--redis-url", "nowhere"]).is_err());
         assert!(parse(&["bench", "a.wav", "--threads", "2", "--gpu"]).is_ok());
     }

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::text::{TextError, TextRule};
+use super::text::{text_schema, TextError, TextRule};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -40,24 +40,10 @@ pub struct SignupRequest {
     pub email: String,
     #[cfg_attr(feature = "ssr", schema(format = Password, min_length = 8, max_length = 128))]
     pub password: String,
-    #[cfg_attr(
-        feature = "ssr",
-        schema(
-            max_length = 50,
-            pattern = r"^[^\x00-\x1f\x7f-\x9f]*\S[^\x00-\x1f\x7f-\x9f]*$",
-            examples("홍길동")
-        )
-    )]
+    #[cfg_attr(feature = "ssr", schema(schema_with = name_schema))]
     pub name: String,
     #[serde(default)]
-    #[cfg_attr(
-        feature = "ssr",
-        schema(
-            max_length = 20,
-            pattern = r"^[^\x00-\x1f\x7f-\x9f]*$",
-            examples("010-1234-5678")
-        )
-    )]
+    #[cfg_attr(feature = "ssr", schema(schema_with = phone_schema))]
     pub phone: String,
 }
 
@@ -81,6 +67,9 @@ pub struct ValidSignup {
 const EMAIL: TextRule = TextRule::line("email", 254);
 const NAME: TextRule = TextRule::line("name", 50);
 const PHONE: TextRule = TextRule::line("phone", 20).optional();
+
+text_schema!(name_schema, NAME, "홍길동");
+text_schema!(phone_schema, PHONE, "010-1234-5678");
 
 /// The email of a log-in, as accounts are keyed: trimmed, lower case, no control characters.
 pub fn login_email(raw: &str) -> Result<String, TextError> {

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::text::{text_schema, TextRule};
+
 /// Customer tier, earned by paid orders (DESIGN §5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -125,18 +127,32 @@ pub struct CakeDraft {
     #[cfg_attr(feature = "ssr", schema(examples("fresh_cream")))]
     pub flavor: String,
     #[serde(default)]
-    #[cfg_attr(
-        feature = "ssr",
-        schema(
-            max_length = 30,
-            pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$",
-            examples("Happy Birthday")
-        )
-    )]
+    #[cfg_attr(feature = "ssr", schema(schema_with = lettering_schema))]
     pub lettering: String,
 }
 
 pub const MAX_LETTERING_CHARS: usize = 30;
+
+pub const ADDRESS: TextRule = TextRule::line("address", 200);
+pub const RECIPIENT: TextRule = TextRule::line("recipient", 50);
+pub const PHONE: TextRule = TextRule::line("phone", 20);
+pub const NOTES: TextRule = TextRule::line("notes", 500).optional().multiline();
+pub const STORE: TextRule = TextRule::line("store", 50);
+pub const LETTERING: TextRule = TextRule::line("cake", MAX_LETTERING_CHARS)
+    .optional()
+    .multiline();
+
+text_schema!(lettering_schema, LETTERING, "Happy Birthday");
+text_schema!(address_schema, ADDRESS, "서울특별시 강남구 테헤란로 152");
+text_schema!(recipient_schema, RECIPIENT, "홍길동");
+text_schema!(phone_schema, PHONE, "010-1234-5678");
+
+#[cfg(feature = "ssr")]
+fn notes_schema() -> utoipa::openapi::Object {
+    NOTES.nullable_schema("")
+}
+
+text_schema!(store_schema, STORE, "gangnam");
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -176,44 +192,17 @@ pub struct OrderDraft {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DeliveryDetails {
-    #[cfg_attr(
-        feature = "ssr",
-        schema(
-            max_length = 200,
-            pattern = r"^[^\x00-\x1f\x7f-\x9f]*\S[^\x00-\x1f\x7f-\x9f]*$",
-            examples("서울특별시 강남구 테헤란로 152")
-        )
-    )]
+    #[cfg_attr(feature = "ssr", schema(schema_with = address_schema))]
     pub address: String,
-    #[cfg_attr(
-        feature = "ssr",
-        schema(
-            max_length = 50,
-            pattern = r"^[^\x00-\x1f\x7f-\x9f]*\S[^\x00-\x1f\x7f-\x9f]*$",
-            examples("홍길동")
-        )
-    )]
+    #[cfg_attr(feature = "ssr", schema(schema_with = recipient_schema))]
     pub recipient: String,
-    #[cfg_attr(
-        feature = "ssr",
-        schema(
-            max_length = 20,
-            pattern = r"^[^\x00-\x1f\x7f-\x9f]*\S[^\x00-\x1f\x7f-\x9f]*$",
-            examples("010-1234-5678")
-        )
-    )]
+    #[cfg_attr(feature = "ssr", schema(schema_with = phone_schema))]
     pub phone: String,
     /// RFC 3339 time, or empty for as soon as possible.
     #[serde(default)]
     pub requested_at: Option<String>,
     #[serde(default)]
-    #[cfg_attr(
-        feature = "ssr",
-        schema(
-            max_length = 500,
-            pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
-        )
-    )]
+    #[cfg_attr(feature = "ssr", schema(schema_with = notes_schema))]
     pub notes: Option<String>,
 }
 
@@ -221,14 +210,7 @@ pub struct DeliveryDetails {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct OrderRequest {
-    #[cfg_attr(
-        feature = "ssr",
-        schema(
-            max_length = 50,
-            pattern = r"^[^\x00-\x1f\x7f-\x9f]*\S[^\x00-\x1f\x7f-\x9f]*$",
-            examples("gangnam")
-        )
-    )]
+    #[cfg_attr(feature = "ssr", schema(schema_with = store_schema))]
     pub store: String,
     // The draft's fields inline rather than `#[serde(flatten)]`: flatten hides the path of a bad
     // field (`lines[0].quantity`) from the error message.

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::text::{TextError, TextRule};
+use crate::domain::text::{text_schema, TextError, TextRule};
 
 /// The card form exactly as the customer typed it.
 #[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -22,14 +22,7 @@ pub struct CardInput {
     pub expiry: String,
     #[cfg_attr(feature = "ssr", schema(pattern = r"^[0-9]{3,4}$", examples("123")))]
     pub cvv: String,
-    #[cfg_attr(
-        feature = "ssr",
-        schema(
-            max_length = 100,
-            pattern = r"^[^\x00-\x1f\x7f-\x9f]*\S[^\x00-\x1f\x7f-\x9f]*$",
-            examples("홍길동")
-        )
-    )]
+    #[cfg_attr(feature = "ssr", schema(schema_with = holder_schema))]
     pub holder: String,
 }
 
@@ -132,6 +125,8 @@ pub struct ValidCard {
 }
 
 const HOLDER: TextRule = TextRule::line("holder", 100);
+
+text_schema!(holder_schema, HOLDER, "홍길동");
 
 /// Validates the form against today's year and month (`today` = (year, month)).
 pub fn validate_card(input: &CardInput, today: (i32, u32)) -> Result<ValidCard, CardError> {

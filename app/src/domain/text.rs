@@ -84,6 +84,62 @@ impl TextRule {
     }
 }
 
+/// `fn $name() -> Object`: the OpenAPI schema of a field under `$rule`, for utoipa's
+/// `#[schema(schema_with = $name)]` (which takes a function without arguments).
+macro_rules! text_schema {
+    ($name:ident, $rule:expr, $example:expr) => {
+        #[cfg(feature = "ssr")]
+        fn $name() -> utoipa::openapi::Object {
+            $rule.schema($example)
+        }
+    };
+}
+pub(crate) use text_schema;
+
+/// A field's OpenAPI schema, made from its rule so that the published contract and the check
+/// cannot drift apart.
+#[cfg(feature = "ssr")]
+impl TextRule {
+    pub fn schema(&self, example: &str) -> utoipa::openapi::Object {
+        self.schema_of(utoipa::openapi::Type::String.into(), example)
+    }
+
+    /// For an `Option<String>` field: `null` is accepted too.
+    pub fn nullable_schema(&self, example: &str) -> utoipa::openapi::Object {
+        use utoipa::openapi::Type;
+        self.schema_of([Type::String, Type::Null].into_iter().collect(), example)
+    }
+
+    fn schema_of(
+        &self,
+        kind: utoipa::openapi::schema::SchemaType,
+        example: &str,
+    ) -> utoipa::openapi::Object {
+        // What `check` refuses: control characters, except line breaks and tabs in multi-line
+        // fields; a required field needs one character that is not white space.
+        let plain = if self.multiline {
+            r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+        } else {
+            r"[^\x00-\x1f\x7f-\x9f]"
+        };
+        let pattern = if self.required {
+            format!(r"^{plain}*\S{plain}*$")
+        } else {
+            format!("^{plain}*$")
+        };
+        let builder = utoipa::openapi::ObjectBuilder::new()
+            .schema_type(kind)
+            .max_length(Some(self.max_chars))
+            .pattern(Some(pattern));
+        let builder = if example.is_empty() {
+            builder
+        } else {
+            builder.examples([example])
+        };
+        builder.build()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,5 +187,25 @@ mod tests {
             ADDRESS.check(" ").unwrap_err(),
             TextError::Missing { field: "address" }
         );
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn the_published_schema_is_the_rule() {
+        let json = |o: utoipa::openapi::Object| serde_json::to_value(o).unwrap();
+        let line = json(ADDRESS.schema("강남구"));
+        assert_eq!(
+            line["pattern"],
+            r"^[^\x00-\x1f\x7f-\x9f]*\S[^\x00-\x1f\x7f-\x9f]*$"
+        );
+        assert_eq!(line["maxLength"], 10);
+        assert_eq!(line["examples"][0], "강남구");
+        let notes = json(ADDRESS.optional().multiline().nullable_schema(""));
+        assert_eq!(
+            notes["pattern"],
+            r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+        );
+        assert_eq!(notes["type"], serde_json::json!(["string", "null"]));
+        assert!(notes.get("examples").is_none());
     }
 }

@@ -14,7 +14,7 @@ use crate::domain::order::{
     ComponentQuantity, CustomizationDraft, LineDraft, OrderDraft, Quantity, SideDishDraft,
 };
 use crate::domain::order_view::Quote;
-use crate::domain::text::{TextError, TextRule};
+use crate::domain::text::{text_schema, TextError, TextRule};
 
 /// Largest audio upload (DESIGN §7: ≤ 10 MB).
 pub const MAX_AUDIO_BYTES: usize = 10 * 1024 * 1024;
@@ -39,14 +39,7 @@ pub struct SttResponse {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct VoiceAnalyzeRequest {
-    #[cfg_attr(
-        feature = "ssr",
-        schema(
-            max_length = 500,
-            pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*\S[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$",
-            examples("발렌타인 디너 심플로 두 개 주세요")
-        )
-    )]
+    #[cfg_attr(feature = "ssr", schema(schema_with = transcript_schema))]
     pub transcript: String,
     /// The session of earlier utterances ("하나 더", "디럭스로 바꿔줘" edit its order); `None`
     /// starts a new one. Use the `session_id` of the previous answer.
@@ -145,11 +138,17 @@ pub struct ValidAnalyzeRequest {
     pub order_state: Option<OrderState>,
 }
 
+const TRANSCRIPT: TextRule = TextRule::line("transcript", MAX_TRANSCRIPT_CHARS).multiline();
+
+text_schema!(
+    transcript_schema,
+    TRANSCRIPT,
+    "발렌타인 디너 심플로 두 개 주세요"
+);
+
 impl VoiceAnalyzeRequest {
     pub fn validate(&self) -> Result<ValidAnalyzeRequest, TextError> {
-        let transcript = TextRule::line("transcript", MAX_TRANSCRIPT_CHARS)
-            .multiline()
-            .check(&self.transcript)?;
+        let transcript = TRANSCRIPT.check(&self.transcript)?;
         let session_id = self
             .session_id
             .as_deref()

@@ -29,8 +29,18 @@ pub fn DinnerPage() -> impl IntoView {
     }
 }
 
+/// Answers 404 for a dinner the menu does not have (the page's render is complete before the
+/// response starts: the route renders `SsrMode::Async`).
+fn not_found_status() {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::NOT_FOUND);
+    }
+}
+
 fn dinner_view(menu: &Menu, code: &str, lang: Lang) -> AnyView {
     let Some(dinner) = menu.dinner(code) else {
+        not_found_status();
         let error = AppError::NotFound(
             lang.pick("메뉴를 찾을 수 없습니다", "No such dinner")
                 .to_owned(),

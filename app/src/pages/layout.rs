@@ -33,8 +33,7 @@ pub fn Header() -> impl IntoView {
 
 #[component]
 pub fn NotFound() -> impl IntoView {
-    // The 404 status itself is set by the server (fallback handler, dinner route check):
-    // setting it from inside a render was seen to stall responses now and then.
+    // An unknown path's 404 status is set by the server's fallback handler: this view streams.
     let lang = use_lang();
     view! {
         <section class="not-found" data-testid="not-found">

@@ -162,13 +162,3 @@ pub async fn load_menu(pool: &PgPool) -> Result<Menu, AppError> {
         cake_flavors,
     })
 }
-
-/// Whether `code` is a dinner on the menu now (`/menu/{code}` answers 404 otherwise).
-pub async fn dinner_is_offered(pool: &PgPool, code: &str) -> Result<bool, AppError> {
-    Ok(sqlx::query_scalar!(
-        "SELECT EXISTS (SELECT 1 FROM menus WHERE code = $1 AND active) AS \"exists!\"",
-        code,
-    )
-    .fetch_one(pool)
-    .await?)
-}

@@ -8,11 +8,12 @@ use sqlx::{PgConnection, PgPool};
 
 use crate::domain::menu::Menu;
 use crate::domain::money::Money;
-use crate::domain::order::{DeliveryDetails, LineDraft, OrderRequest, MAX_LETTERING_CHARS};
+use crate::domain::order::{
+    DeliveryDetails, LineDraft, OrderRequest, ADDRESS, LETTERING, NOTES, PHONE, RECIPIENT, STORE,
+};
 use crate::domain::order_view::{CreatedOrder, OrderSummary, OrderView};
 use crate::domain::pricing::{PricedLine, PricingBreakdown};
 use crate::domain::staff::{Actor, OrderStatus};
-use crate::domain::text::TextRule;
 use crate::error::AppError;
 use crate::services::lifecycle::{record, release_stock, Transition};
 use crate::services::menu::load_menu;
@@ -37,14 +38,6 @@ struct ValidDelivery {
     notes: Option<String>,
 }
 
-const ADDRESS: TextRule = TextRule::line("address", 200);
-const RECIPIENT: TextRule = TextRule::line("recipient", 50);
-const PHONE: TextRule = TextRule::line("phone", 20);
-const NOTES: TextRule = TextRule::line("notes", 500).optional().multiline();
-const STORE: TextRule = TextRule::line("store", 50);
-const LETTERING: TextRule = TextRule::line("cake", MAX_LETTERING_CHARS)
-    .optional()
-    .multiline();
 /// How far ahead a delivery may be booked.
 const MAX_DAYS_AHEAD: i64 = 14;
 

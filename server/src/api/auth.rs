@@ -34,9 +34,8 @@ pub fn router() -> Router<AppState> {
         (status = 201, description = "Signed up; the session cookie is set.", body = app::domain::account::Customer,
             headers(("Set-Cookie" = String, description = "The session cookie"))),
         (status = 400, description = "A field is invalid (named in `error.field`), or the body is not JSON (`application/json`), or the email is already registered.", body = super::openapi::ErrorEnvelope),
-        (status = 403, description = "A state-changing request from another site (CSRF).", body = super::openapi::ErrorEnvelope),
-        (status = 413, description = "The body is over 1 MiB.", body = super::openapi::ErrorEnvelope),
-        (status = 415, description = "A `text/*` body.", body = super::openapi::ErrorEnvelope),
+        super::openapi::CrossSite,
+        super::openapi::BodyRefusals,
     ),
 )]
 async fn signup(
@@ -63,9 +62,8 @@ async fn signup(
             headers(("Set-Cookie" = String, description = "The session cookie"))),
         (status = 400, description = "A field is invalid (named in `error.field`), or the body is not JSON (`application/json`).", body = super::openapi::ErrorEnvelope),
         (status = 401, description = "Wrong email or password (`bad_credentials`).", body = super::openapi::ErrorEnvelope),
-        (status = 403, description = "A state-changing request from another site (CSRF).", body = super::openapi::ErrorEnvelope),
-        (status = 413, description = "The body is over 1 MiB.", body = super::openapi::ErrorEnvelope),
-        (status = 415, description = "A `text/*` body.", body = super::openapi::ErrorEnvelope),
+        super::openapi::CrossSite,
+        super::openapi::BodyRefusals,
         (status = 429, description = "Too many failed log-ins for this email or address.", body = super::openapi::ErrorEnvelope,
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
     ),
@@ -97,9 +95,8 @@ async fn login(
     responses(
         (status = 204, description = "Signed out; the cookie is cleared.",
             headers(("Set-Cookie" = String, description = "The cleared session cookie"))),
-        (status = 403, description = "A state-changing request from another site (CSRF).", body = super::openapi::ErrorEnvelope),
-        (status = 413, description = "The body is over 1 MiB.", body = super::openapi::ErrorEnvelope),
-        (status = 415, description = "A `text/*` body.", body = super::openapi::ErrorEnvelope),
+        super::openapi::CrossSite,
+        super::openapi::BodyRefusals,
     ),
 )]
 async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
@@ -126,7 +123,7 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<
     security(("session_cookie" = [])),
     responses(
         (status = 200, description = "The customer of the session.", body = app::domain::account::Customer),
-        (status = 401, description = "Not signed in, or the session expired.", body = super::openapi::ErrorEnvelope),
+        super::openapi::SignedOut,
     ),
 )]
 async fn me(AuthCustomer(customer): AuthCustomer) -> impl IntoResponse {

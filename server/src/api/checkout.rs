@@ -35,12 +35,11 @@ impl CheckoutRouter {
     responses(
         (status = 200, description = "Paid: the receipt.", body = PaymentReceipt),
         (status = 400, description = "A field is invalid (named in `error.field`), or the body is not JSON (`application/json`), or the `Idempotency-Key` header is not 1–200 ASCII characters.", body = super::openapi::ErrorEnvelope),
-        (status = 401, description = "Not signed in, or the session expired.", body = super::openapi::ErrorEnvelope),
+        super::openapi::SignedOut,
         (status = 402, description = "The card was declined (`card_declined`, `insufficient_funds`, `expired_card`); the order stays pending (`error.order_id`).", body = super::openapi::ErrorEnvelope),
-        (status = 403, description = "A state-changing request from another site (CSRF).", body = super::openapi::ErrorEnvelope),
+        super::openapi::CrossSite,
         (status = 409, description = "Out of stock (`out_of_stock`), too many unpaid orders, or the same key is still being processed (`conflict`).", body = super::openapi::ErrorEnvelope),
-        (status = 413, description = "The body is over 1 MiB.", body = super::openapi::ErrorEnvelope),
-        (status = 415, description = "A `text/*` body.", body = super::openapi::ErrorEnvelope),
+        super::openapi::BodyRefusals,
         (status = 422, description = "The `Idempotency-Key` was used for a different request (`idempotency_key_reused`).", body = super::openapi::ErrorEnvelope),
     ),
 )]

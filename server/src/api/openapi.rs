@@ -5,12 +5,15 @@
 //! The error envelope is the app's own `ErrorEnvelope`; the audio upload's schemas exist only for
 //! the description.
 
+use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use axum::routing::get;
 use axum::{Json, Router};
+use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
-use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
+use utoipa::{IntoResponses, Modify, OpenApi, PartialSchema, ToSchema};
 
 pub use app::error::{ErrorBody, ErrorEnvelope};
 use app::services::auth::SESSION_COOKIE;
@@ -109,6 +112,79 @@ pub fn router() -> Router<AppState> {
 )]
 async fn openapi_json() -> Json<&'static utoipa::openapi::OpenApi> {
     Json(&*DOC)
+}
+
+/// The refusals that many operations share, each in the error envelope. Operations list these
+/// types in `responses(...)` beside their own statuses.
+fn refusals(list: &[(&str, &str)]) -> BTreeMap<String, RefOr<Response>> {
+    list.iter()
+        .map(|(status, description)| (status.to_string(), error_response(description).into()))
+        .collect()
+}
+
+fn error_response(description: &str) -> Response {
+    let json = ContentBuilder::new()
+        .schema(Some(Ref::from_schema_name("ErrorEnvelope")))
+        .build();
+    ResponseBuilder::new()
+        .description(description)
+        .content("application/json", json)
+        .build()
+}
+
+/// 401: the operation needs a signed-in caller.
+pub struct SignedOut;
+
+impl IntoResponses for SignedOut {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        refusals(&[("401", "Not signed in, or the session expired.")])
+    }
+}
+
+/// 403: a state-changing request from another site.
+pub struct CrossSite;
+
+impl IntoResponses for CrossSite {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        refusals(&[("403", "A state-changing request from another site (CSRF).")])
+    }
+}
+
+/// 413 and 415: what a JSON request body is refused for before its handler runs.
+pub struct BodyRefusals;
+
+impl IntoResponses for BodyRefusals {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        refusals(&[
+            ("413", "The body is over 1 MiB."),
+            ("415", "A `text/*` body."),
+        ])
+    }
+}
+
+/// 429, 503 and 504: the voice pipeline is busy, down or slow.
+pub struct VoiceRefusals;
+
+impl IntoResponses for VoiceRefusals {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        let mut map = refusals(&[
+            (
+                "503",
+                "Voice ordering is unavailable right now (`ai_unavailable`); the GUI still works.",
+            ),
+            ("504", "The AI did not answer in time (`ai_timeout`)."),
+        ]);
+        let mut busy = error_response(
+            "Too many voice requests in flight for this caller, or the AI queue is full.",
+        );
+        let retry_after = HeaderBuilder::new()
+            .schema(u64::schema())
+            .description(Some("Seconds to wait"))
+            .build();
+        busy.headers.insert("Retry-After".to_owned(), retry_after);
+        map.insert("429".to_owned(), busy.into());
+        map
+    }
 }
 
 /// The `multipart/form-data` form of `POST /api/voice/stt`.

@@ -42,11 +42,10 @@ impl OrderRouter {
     responses(
         (status = 201, description = "Created: the order and its price.", body = CreatedOrder),
         (status = 400, description = "A field is invalid (named in `error.field`), or the body is not JSON (`application/json`); unknown dinners, styles, components and side dishes are invalid too.", body = super::openapi::ErrorEnvelope),
-        (status = 401, description = "Not signed in, or the session expired.", body = super::openapi::ErrorEnvelope),
-        (status = 403, description = "A state-changing request from another site (CSRF).", body = super::openapi::ErrorEnvelope),
+        super::openapi::SignedOut,
+        super::openapi::CrossSite,
         (status = 409, description = "Out of stock (`out_of_stock`), or too many unpaid orders (`conflict`).", body = super::openapi::ErrorEnvelope),
-        (status = 413, description = "The body is over 1 MiB.", body = super::openapi::ErrorEnvelope),
-        (status = 415, description = "A `text/*` body.", body = super::openapi::ErrorEnvelope),
+        super::openapi::BodyRefusals,
     ),
 )]
 async fn create(
@@ -68,7 +67,7 @@ async fn create(
     security(("session_cookie" = [])),
     responses(
         (status = 200, description = "The signed-in customer's orders.", body = Vec<OrderSummary>),
-        (status = 401, description = "Not signed in, or the session expired.", body = super::openapi::ErrorEnvelope),
+        super::openapi::SignedOut,
     ),
 )]
 async fn list(
@@ -93,7 +92,7 @@ async fn list(
     responses(
         (status = 200, description = "The order.", body = OrderView),
         (status = 400, description = "The id is not a number.", body = super::openapi::ErrorEnvelope),
-        (status = 401, description = "Not signed in, or the session expired.", body = super::openapi::ErrorEnvelope),
+        super::openapi::SignedOut,
         (status = 404, description = "No such order of the signed-in customer.", body = super::openapi::ErrorEnvelope),
     ),
 )]
@@ -124,13 +123,12 @@ async fn show(
     responses(
         (status = 200, description = "Paid: the receipt.", body = PaymentReceipt),
         (status = 400, description = "A field is invalid (named in `error.field`), or the body is not JSON (`application/json`), the id is not a number, or the `Idempotency-Key` header is not 1–200 ASCII characters.", body = super::openapi::ErrorEnvelope),
-        (status = 401, description = "Not signed in, or the session expired.", body = super::openapi::ErrorEnvelope),
+        super::openapi::SignedOut,
         (status = 402, description = "The card was declined (`card_declined`, `insufficient_funds`, `expired_card`); the order stays pending.", body = super::openapi::ErrorEnvelope),
-        (status = 403, description = "A state-changing request from another site (CSRF).", body = super::openapi::ErrorEnvelope),
+        super::openapi::CrossSite,
         (status = 404, description = "No such order of the signed-in customer.", body = super::openapi::ErrorEnvelope),
         (status = 409, description = "The order was cancelled (its payment time ran out), or the same key is still being processed (`conflict`). Paying a paid order again answers its receipt.", body = super::openapi::ErrorEnvelope),
-        (status = 413, description = "The body is over 1 MiB.", body = super::openapi::ErrorEnvelope),
-        (status = 415, description = "A `text/*` body.", body = super::openapi::ErrorEnvelope),
+        super::openapi::BodyRefusals,
         (status = 422, description = "The `Idempotency-Key` was used for a different request (`idempotency_key_reused`).", body = super::openapi::ErrorEnvelope),
     ),
 )]
@@ -163,12 +161,11 @@ async fn pay(
     responses(
         (status = 200, description = "Cancelled: the order, with its refund if it was paid.", body = OrderView),
         (status = 400, description = "`reason` is empty or over 200 characters, the body is not JSON, or the id is not a number.", body = super::openapi::ErrorEnvelope),
-        (status = 401, description = "Not signed in, or the session expired.", body = super::openapi::ErrorEnvelope),
-        (status = 403, description = "A state-changing request from another site (CSRF).", body = super::openapi::ErrorEnvelope),
+        super::openapi::SignedOut,
+        super::openapi::CrossSite,
         (status = 404, description = "No such order of the signed-in customer.", body = super::openapi::ErrorEnvelope),
         (status = 409, description = "The order is being prepared, on the way, delivered or already cancelled.", body = super::openapi::ErrorEnvelope),
-        (status = 413, description = "The body is over 1 MiB.", body = super::openapi::ErrorEnvelope),
-        (status = 415, description = "A `text/*` body.", body = super::openapi::ErrorEnvelope),
+        super::openapi::BodyRefusals,
     ),
 )]
 async fn cancel(

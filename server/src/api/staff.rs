@@ -71,7 +71,7 @@ struct ListQuery {
     responses(
         (status = 200, description = "The orders.", body = Vec<OrderView>),
         (status = 400, description = "`status` is not an order status.", body = super::openapi::ErrorEnvelope),
-        (status = 401, description = "Not signed in, or the session expired.", body = super::openapi::ErrorEnvelope),
+        super::openapi::SignedOut,
         (status = 403, description = "Not a staff account.", body = super::openapi::ErrorEnvelope),
     ),
 )]
@@ -109,12 +109,11 @@ async fn list(
     responses(
         (status = 200, description = "The order as it is now.", body = OrderView),
         (status = 400, description = "A field is invalid (a cancel without `reason`, an unknown status), or the id is not a number.", body = super::openapi::ErrorEnvelope),
-        (status = 401, description = "Not signed in, or the session expired.", body = super::openapi::ErrorEnvelope),
+        super::openapi::SignedOut,
         (status = 403, description = "Not a staff account, a move this role may not make, or a request from another site (CSRF).", body = super::openapi::ErrorEnvelope),
         (status = 404, description = "No such order in this member's store.", body = super::openapi::ErrorEnvelope),
         (status = 409, description = "The move does not apply to the order as it is now (someone moved it first).", body = super::openapi::ErrorEnvelope),
-        (status = 413, description = "The body is over 1 MiB.", body = super::openapi::ErrorEnvelope),
-        (status = 415, description = "A `text/*` body.", body = super::openapi::ErrorEnvelope),
+        super::openapi::BodyRefusals,
     ),
 )]
 async fn change_status(
@@ -152,7 +151,7 @@ struct StockQuery {
     ),
     responses(
         (status = 200, description = "The store's stock.", body = StoreStock),
-        (status = 401, description = "Not signed in, or the session expired.", body = super::openapi::ErrorEnvelope),
+        super::openapi::SignedOut,
         (status = 403, description = "Not a staff account.", body = super::openapi::ErrorEnvelope),
         (status = 404, description = "No such store, or another store than the member's own.", body = super::openapi::ErrorEnvelope),
     ),
@@ -178,11 +177,10 @@ async fn stock(
     responses(
         (status = 200, description = "The store's stock after the restock.", body = StoreStock),
         (status = 400, description = "`add` is not 1–10,000 (or would pass 1,000,000 on hand), the ingredient is unknown, or the body is not JSON.", body = super::openapi::ErrorEnvelope),
-        (status = 401, description = "Not signed in, or the session expired.", body = super::openapi::ErrorEnvelope),
+        super::openapi::SignedOut,
         (status = 403, description = "Not a manager, or a request from another site (CSRF).", body = super::openapi::ErrorEnvelope),
         (status = 404, description = "No such store.", body = super::openapi::ErrorEnvelope),
-        (status = 413, description = "The body is over 1 MiB.", body = super::openapi::ErrorEnvelope),
-        (status = 415, description = "A `text/*` body.", body = super::openapi::ErrorEnvelope),
+        super::openapi::BodyRefusals,
     ),
 )]
 async fn restock(
@@ -204,7 +202,7 @@ async fn restock(
     security(("session_cookie" = [])),
     responses(
         (status = 200, description = "The events.", body = Vec<EventView>),
-        (status = 401, description = "Not signed in, or the session expired.", body = super::openapi::ErrorEnvelope),
+        super::openapi::SignedOut,
         (status = 403, description = "Not a staff account.", body = super::openapi::ErrorEnvelope),
     ),
 )]
@@ -226,10 +224,9 @@ async fn list_events(
     responses(
         (status = 201, description = "Created.", body = EventView),
         (status = 400, description = "A field is invalid (named in `error.field`): a title, the rate (1–100), a time, `valid_to` not after `valid_from`, no or unknown dinners.", body = super::openapi::ErrorEnvelope),
-        (status = 401, description = "Not signed in, or the session expired.", body = super::openapi::ErrorEnvelope),
+        super::openapi::SignedOut,
         (status = 403, description = "Not a manager, or a request from another site (CSRF).", body = super::openapi::ErrorEnvelope),
-        (status = 413, description = "The body is over 1 MiB.", body = super::openapi::ErrorEnvelope),
-        (status = 415, description = "A `text/*` body.", body = super::openapi::ErrorEnvelope),
+        super::openapi::BodyRefusals,
     ),
 )]
 async fn create_event(
@@ -255,11 +252,10 @@ async fn create_event(
     responses(
         (status = 200, description = "The event as it is now.", body = EventView),
         (status = 400, description = "A field is invalid (named in `error.field`), or the id is not a number.", body = super::openapi::ErrorEnvelope),
-        (status = 401, description = "Not signed in, or the session expired.", body = super::openapi::ErrorEnvelope),
+        super::openapi::SignedOut,
         (status = 403, description = "Not a manager, or a request from another site (CSRF).", body = super::openapi::ErrorEnvelope),
         (status = 404, description = "No such event.", body = super::openapi::ErrorEnvelope),
-        (status = 413, description = "The body is over 1 MiB.", body = super::openapi::ErrorEnvelope),
-        (status = 415, description = "A `text/*` body.", body = super::openapi::ErrorEnvelope),
+        super::openapi::BodyRefusals,
     ),
 )]
 async fn update_event(
@@ -286,7 +282,7 @@ async fn update_event(
     responses(
         (status = 200, description = "The event, ended.", body = EventView),
         (status = 400, description = "The id is not a number.", body = super::openapi::ErrorEnvelope),
-        (status = 401, description = "Not signed in, or the session expired.", body = super::openapi::ErrorEnvelope),
+        super::openapi::SignedOut,
         (status = 403, description = "Not a manager, or a request from another site (CSRF).", body = super::openapi::ErrorEnvelope),
         (status = 404, description = "No such event.", body = super::openapi::ErrorEnvelope),
     ),

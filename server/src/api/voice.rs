@@ -98,14 +98,11 @@ struct Upload {
     responses(
         (status = 200, description = "The transcript.", body = SttResponse),
         (status = 400, description = "The `language` is not `ko` or `en`, the recording is empty, or the form has no `audio` field.", body = super::openapi::ErrorEnvelope),
-        (status = 403, description = "A state-changing request from another site (CSRF).", body = super::openapi::ErrorEnvelope),
+        super::openapi::CrossSite,
         (status = 413, description = "The recording is over 10 MB (`error.limit_bytes`).", body = super::openapi::ErrorEnvelope),
         (status = 415, description = "Not audio in a format we accept (WAV, Ogg, WebM, MP4/M4A, MP3), or another `Content-Type`.", body = super::openapi::ErrorEnvelope),
         (status = 422, description = "No speech could be recognised (`speech_not_recognized`).", body = super::openapi::ErrorEnvelope),
-        (status = 429, description = "Too many voice requests in flight for this caller, or the AI queue is full.", body = super::openapi::ErrorEnvelope,
-            headers(("Retry-After" = u64, description = "Seconds to wait"))),
-        (status = 503, description = "Voice ordering is unavailable right now (`ai_unavailable`); the GUI still works.", body = super::openapi::ErrorEnvelope),
-        (status = 504, description = "The AI did not answer in time (`ai_timeout`).", body = super::openapi::ErrorEnvelope),
+        super::openapi::VoiceRefusals,
     ),
 )]
 async fn stt(
@@ -254,15 +251,11 @@ async fn read_multipart(mut multipart: Multipart) -> Result<Upload, ApiError> {
     responses(
         (status = 200, description = "The AI's proposal.", body = VoiceAnalysisResponse),
         (status = 400, description = "A field is invalid (named in `error.field`), or the body is not JSON (`application/json`).", body = super::openapi::ErrorEnvelope),
-        (status = 403, description = "A state-changing request from another site (CSRF).", body = super::openapi::ErrorEnvelope),
+        super::openapi::CrossSite,
         (status = 404, description = "The session belongs to someone else.", body = super::openapi::ErrorEnvelope),
-        (status = 413, description = "The body is over 1 MiB.", body = super::openapi::ErrorEnvelope),
-        (status = 415, description = "A `text/*` body.", body = super::openapi::ErrorEnvelope),
+        super::openapi::BodyRefusals,
         (status = 422, description = "The AI did not understand the order well enough (`order_not_understood`, with `error.session_id` and `error.question`).", body = super::openapi::ErrorEnvelope),
-        (status = 429, description = "Too many voice requests in flight for this caller, or the AI queue is full.", body = super::openapi::ErrorEnvelope,
-            headers(("Retry-After" = u64, description = "Seconds to wait"))),
-        (status = 503, description = "Voice ordering is unavailable right now (`ai_unavailable`); the GUI still works.", body = super::openapi::ErrorEnvelope),
-        (status = 504, description = "The AI did not answer in time (`ai_timeout`).", body = super::openapi::ErrorEnvelope),
+        super::openapi::VoiceRefusals,
     ),
 )]
 async fn analyze(
