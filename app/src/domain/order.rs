@@ -146,12 +146,7 @@ text_schema!(lettering_schema, LETTERING, "Happy Birthday");
 text_schema!(address_schema, ADDRESS, "서울특별시 강남구 테헤란로 152");
 text_schema!(recipient_schema, RECIPIENT, "홍길동");
 text_schema!(phone_schema, PHONE, "010-1234-5678");
-
-#[cfg(feature = "ssr")]
-fn notes_schema() -> utoipa::openapi::Object {
-    NOTES.nullable_schema("")
-}
-
+text_schema!(notes_schema, NOTES, "", nullable);
 text_schema!(store_schema, STORE, "gangnam");
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -85,12 +85,19 @@ impl TextRule {
 }
 
 /// `fn $name() -> Object`: the OpenAPI schema of a field under `$rule`, for utoipa's
-/// `#[schema(schema_with = $name)]` (which takes a function without arguments).
+/// `#[schema(schema_with = $name)]` (which takes a function without arguments); `nullable` for
+/// an `Option<String>` field.
 macro_rules! text_schema {
     ($name:ident, $rule:expr, $example:expr) => {
         #[cfg(feature = "ssr")]
         fn $name() -> utoipa::openapi::Object {
             $rule.schema($example)
+        }
+    };
+    ($name:ident, $rule:expr, $example:expr, nullable) => {
+        #[cfg(feature = "ssr")]
+        fn $name() -> utoipa::openapi::Object {
+            $rule.nullable_schema($example)
         }
     };
 }

@@ -124,7 +124,7 @@ fn refusals(list: &[(&str, &str)]) -> BTreeMap<String, RefOr<Response>> {
 
 fn error_response(description: &str) -> Response {
     let json = ContentBuilder::new()
-        .schema(Some(Ref::from_schema_name("ErrorEnvelope")))
+        .schema(Some(Ref::from_schema_name(ErrorEnvelope::name())))
         .build();
     ResponseBuilder::new()
         .description(description)
