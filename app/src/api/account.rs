@@ -27,6 +27,7 @@ pub async fn signup(
     };
     let (customer, token) = AuthService::signup(&ctx.pool, &req).await?;
     session::set_cookie(&session_cookie(&token))?;
+    session::adopt_guest_cart(&ctx, customer.id).await;
     Ok(customer)
 }
 
@@ -38,6 +39,7 @@ pub async fn login(email: String, password: String) -> Result<Customer, AppError
     let (customer, token) =
         AuthService::login(&ctx.pool, &ctx.limits, client, &email, &password).await?;
     session::set_cookie(&session_cookie(&token))?;
+    session::adopt_guest_cart(&ctx, customer.id).await;
     Ok(customer)
 }
 

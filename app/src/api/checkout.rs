@@ -34,7 +34,23 @@ pub async fn checkout(
     idempotency_key: Option<String>,
 ) -> Result<PaymentReceipt, AppError> {
     let (ctx, customer) = crate::api::session::signed_in().await?;
-    crate::services::checkout(&ctx.pool, customer.id, &request, idempotency_key.as_deref()).await
+    let paid =
+        crate::services::checkout(&ctx.pool, customer.id, &request, idempotency_key.as_deref())
+            .await;
+    // A declined card leaves the order pending on its payment page: the cart became it too.
+    if matches!(&paid, Ok(_) | Err(AppError::PaymentDeclined { .. })) {
+        ordered_from_cart(&ctx, customer.id).await;
+    }
+    paid
+}
+
+/// The cart has become an order: it starts empty again. A failure leaves the old cart, which
+/// the customer can empty by hand; the order stands.
+#[cfg(feature = "ssr")]
+async fn ordered_from_cart(ctx: &crate::infra::context::AppContext, customer_id: i64) {
+    if let Err(err) = crate::services::CartService::clear(&ctx.pool, customer_id).await {
+        tracing::warn!(error = %err, customer_id, "cart not emptied after its order");
+    }
 }
 
 /// Creates a pending order without paying (the voice flow, and "pay later"); the request's
@@ -43,7 +59,9 @@ pub async fn checkout(
 pub async fn create_order(order: OrderRequest) -> Result<CreatedOrder, AppError> {
     use crate::services::OrderService;
     let (ctx, customer) = crate::api::session::signed_in().await?;
-    OrderService::create_order(&ctx.pool, customer.id, &order).await
+    let created = OrderService::create_order(&ctx.pool, customer.id, &order).await?;
+    ordered_from_cart(&ctx, customer.id).await;
+    Ok(created)
 }
 
 #[server(prefix = "/api", endpoint = "pay_order", input = Json)]

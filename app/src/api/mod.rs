@@ -2,6 +2,7 @@
 //! The REST routes of `server/` call the same services.
 
 pub mod account;
+pub mod cart;
 pub mod checkout;
 pub mod i18n;
 pub mod menu;

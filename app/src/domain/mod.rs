@@ -9,6 +9,7 @@ pub mod order;
 pub mod order_view;
 pub mod payment;
 pub mod pricing;
+pub mod reservation;
 pub mod staff;
 pub mod text;
 pub mod voice;

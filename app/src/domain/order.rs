@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::menu::Menu;
 use super::text::{text_schema, TextRule};
 
 /// Customer tier, earned by paid orders (DESIGN §5).
@@ -57,6 +58,7 @@ impl Tier {
 pub struct Quantity(u8);
 
 impl Quantity {
+    pub const MIN: Quantity = Quantity(1);
     pub const MAX: u8 = 10;
     pub fn get(self) -> u8 {
         self.0
@@ -162,6 +164,23 @@ pub struct LineDraft {
     pub customizations: Vec<CustomizationDraft>,
     #[serde(default)]
     pub cake: Option<CakeDraft>,
+}
+
+impl LineDraft {
+    /// One of `dinner` as it comes: its first style, nothing changed, no cake.
+    pub fn as_it_comes(menu: &Menu, dinner: &str) -> LineDraft {
+        LineDraft {
+            menu: dinner.to_owned(),
+            style: menu
+                .dinner(dinner)
+                .and_then(|d| d.styles.first())
+                .map(|s| s.code.clone())
+                .unwrap_or_default(),
+            quantity: Quantity::MIN,
+            customizations: Vec::new(),
+            cake: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

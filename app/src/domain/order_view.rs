@@ -126,4 +126,9 @@ pub struct OrderSummary {
     pub payment_status: String,
     pub final_price: Money,
     pub created_at: chrono::DateTime<chrono::Utc>,
+    /// The dinner lines in a few words: `발렌타인 디너 × 1, 치킨 디너 × 2`.
+    #[serde(default)]
+    pub dinners_ko: String,
+    #[serde(default)]
+    pub dinners_en: String,
 }

@@ -53,6 +53,10 @@ pub struct ErrorBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ssr", schema(nullable = false))]
     pub limit_bytes: Option<u64>,
+    /// `out_of_stock` (409): the code of the ingredient that ran short (`field` names the line).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(nullable = false, examples("steak")))]
+    pub ingredient: Option<String>,
     /// `too_many_requests` (429): seconds to wait, as in `Retry-After`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ssr", schema(nullable = false))]
@@ -85,6 +89,7 @@ impl AppError {
                 body.question = question.clone();
             }
             AppError::PayloadTooLarge { limit_bytes, .. } => body.limit_bytes = Some(*limit_bytes),
+            AppError::OutOfStock { ingredient, .. } => body.ingredient = ingredient.clone(),
             AppError::TooManyRequests {
                 retry_after_secs, ..
             } => body.retry_after_secs = Some(*retry_after_secs),
@@ -140,6 +145,10 @@ impl From<ErrorBody> for AppError {
                 field,
                 limit_bytes: b.limit_bytes.unwrap_or(MAX_AUDIO_BYTES as u64),
             },
+            "out_of_stock" => AppError::OutOfStock {
+                field: b.field,
+                ingredient: b.ingredient,
+            },
             "order_not_understood" => AppError::OrderNotUnderstood {
                 session_id: b.session_id.unwrap_or_default(),
                 question: b.question,
@@ -159,7 +168,6 @@ impl AppError {
         match code {
             "unauthorized" => AppError::Unauthorized,
             "bad_credentials" => AppError::BadCredentials,
-            "out_of_stock" => AppError::OutOfStock,
             "conflict" => AppError::Conflict(message),
             "sold_out" => AppError::SoldOut(message),
             "idempotency_key_reused" => AppError::IdempotencyKeyReused,

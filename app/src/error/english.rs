@@ -40,7 +40,7 @@ impl AppError {
             AppError::Unauthorized => "Please log in.",
             AppError::BadCredentials => "The email or password is incorrect.",
             AppError::PaymentDeclined { .. } => "The payment failed. Please try again.",
-            AppError::OutOfStock => {
+            AppError::OutOfStock { .. } => {
                 "The ingredients for this order are short. Please choose another menu."
             }
             AppError::Conflict(_) => "This cannot be done with the order as it is now.",
@@ -112,7 +112,10 @@ mod tests {
             AppError::Conflict("충돌".into()),
             AppError::SoldOut("품절".into()),
             AppError::Forbidden("금지".into()),
-            AppError::OutOfStock,
+            AppError::OutOfStock {
+                field: Some("lines[1]".into()),
+                ingredient: Some("steak".into()),
+            },
             AppError::AiTimeout,
             AppError::AiUnavailable,
             AppError::SpeechNotRecognized,

@@ -32,9 +32,13 @@ pub enum AppError {
         order_id: i64,
         order_number: String,
     },
-    /// 2b: nothing was created.
+    /// 2b: nothing was created. `field` names the part of the order that ran short
+    /// (`lines[1]`, `side_dishes`) and `ingredient` the ingredient's code, where known.
     #[error("선택하신 메뉴의 재료가 부족합니다. 다른 메뉴를 선택해 주세요.")]
-    OutOfStock,
+    OutOfStock {
+        field: Option<String>,
+        ingredient: Option<String>,
+    },
     #[error("{0}")]
     Conflict(String),
     /// A dinner no open store can make right now; the message names it.
@@ -92,7 +96,7 @@ impl AppError {
             AppError::Unauthorized => "unauthorized",
             AppError::BadCredentials => "bad_credentials",
             AppError::PaymentDeclined { decline_code, .. } => decline_code.code(),
-            AppError::OutOfStock => "out_of_stock",
+            AppError::OutOfStock { .. } => "out_of_stock",
             AppError::Conflict(_) => "conflict",
             AppError::SoldOut(_) => "sold_out",
             AppError::IdempotencyKeyReused => "idempotency_key_reused",
@@ -117,7 +121,7 @@ impl AppError {
             AppError::InvalidInput { .. } => StatusCode::BAD_REQUEST,
             AppError::Unauthorized | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
             AppError::PaymentDeclined { .. } => StatusCode::PAYMENT_REQUIRED,
-            AppError::OutOfStock | AppError::Conflict(_) | AppError::SoldOut(_) => {
+            AppError::OutOfStock { .. } | AppError::Conflict(_) | AppError::SoldOut(_) => {
                 StatusCode::CONFLICT
             }
             AppError::IdempotencyKeyReused
@@ -150,13 +154,14 @@ impl AppError {
             AppError::InvalidInput { field, .. }
             | AppError::UnsupportedMediaType { field, .. }
             | AppError::PayloadTooLarge { field, .. } => Some(field),
+            AppError::OutOfStock { field, .. } => field.as_deref(),
             _ => None,
         }
     }
 }
 
 /// Domain errors display as `field: message`; the field travels separately on the wire.
-fn field_error(field: &str, shown: String) -> AppError {
+pub(crate) fn field_error(field: &str, shown: String) -> AppError {
     let message = match shown.split_once(": ") {
         Some((_, message)) => message.to_owned(),
         None => shown,

@@ -5,7 +5,9 @@ use leptos_router::hooks::use_params_map;
 use crate::api::menu::get_menu;
 use crate::domain::i18n::Lang;
 use crate::domain::menu::{Dinner, Menu, Named};
+use crate::domain::order::LineDraft;
 use crate::error::AppError;
+use crate::pages::cart_button::AddToCartButton;
 use crate::pages::lang::use_lang;
 use crate::pages::ErrorMessage;
 
@@ -58,6 +60,7 @@ fn dinner_view(menu: &Menu, code: &str, lang: Lang) -> AnyView {
                     <p class="price" data-testid="dinner-price">{lang.price(dinner.base_price)}</p>
                 </div>
             </div>
+            <AddToCartButton line=LineDraft::as_it_comes(menu, &dinner.code) />
             {styles_section(dinner, lang)}
             {components_section(dinner, lang)}
             <section>

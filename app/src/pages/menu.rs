@@ -6,6 +6,8 @@ use crate::pages::lang::use_lang;
 use crate::api::menu::get_menu;
 use crate::domain::i18n::Lang;
 use crate::domain::menu::{Dinner, Menu, Named};
+use crate::domain::order::LineDraft;
+use crate::pages::cart_button::AddToCartButton;
 use crate::pages::ErrorMessage;
 
 #[component]
@@ -29,12 +31,12 @@ fn menu_grid(menu: &Menu, lang: Lang) -> impl IntoView + use<> {
     let cards = menu
         .dinners
         .iter()
-        .map(|d| menu_card(d, lang))
+        .map(|d| menu_card(menu, d, lang))
         .collect_view();
     view! { <div class="menu-grid" data-testid="menu-grid">{cards}</div> }
 }
 
-fn menu_card(dinner: &Dinner, lang: Lang) -> impl IntoView + use<> {
+fn menu_card(menu: &Menu, dinner: &Dinner, lang: Lang) -> impl IntoView + use<> {
     let styles = dinner
         .styles
         .iter()
@@ -68,6 +70,7 @@ fn menu_card(dinner: &Dinner, lang: Lang) -> impl IntoView + use<> {
             <A href=format!("/menu/{}", dinner.code) attr:class="button" attr:data-testid="menu-detail-link">
                 {lang.pick("자세히 보기", "Details")}
             </A>
+            <AddToCartButton line=LineDraft::as_it_comes(menu, &dinner.code) />
         </article>
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod auth;
 mod builder_fields;
+mod cart_button;
 mod dinner;
 mod home;
 pub mod lang;

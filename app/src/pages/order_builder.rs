@@ -5,12 +5,13 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
+use crate::api::cart::get_cart;
 use crate::api::checkout::{list_stores, quote_order, Checkout, CreateOrder};
 
 use crate::api::menu::get_menu;
 use crate::domain::i18n::Lang;
 use crate::domain::menu::Menu;
-use crate::domain::order::{OrderDraft, OrderRequest, OrderSource};
+use crate::domain::order::{LineDraft, OrderDraft, OrderRequest, OrderSource};
 use crate::domain::order_view::CheckoutRequest;
 use crate::domain::order_view::{Quote, Store};
 use crate::domain::voice::order_state_from_draft;
@@ -22,10 +23,15 @@ use crate::pages::payment::{CardFields, CardState};
 use crate::pages::voice_order::{VoiceController, VoicePanel};
 use crate::pages::ErrorMessage;
 
+mod cart;
 mod draft;
+mod saving;
 mod sections;
 
-use draft::{draft_memo, effective_style, CakeFields, DeliveryFields};
+use cart::{Cart, CartSection, Editor};
+use draft::{
+    draft_memo, effective_style, line_memo, load_line, side_counts, CakeFields, DeliveryFields,
+};
 use sections::{DeliverySection, DinnerSection, SectionError};
 
 #[component]
@@ -37,7 +43,8 @@ pub fn OrderBuilderPage() -> impl IntoView {
         |_| async move {
             let menu = get_menu().await?;
             let stores = list_stores().await?;
-            Ok::<_, AppError>((menu, stores))
+            let cart = get_cart().await?;
+            Ok::<_, AppError>((menu, stores, cart))
         },
     );
     view! {
@@ -46,7 +53,7 @@ pub fn OrderBuilderPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 let signed_in = matches!(auth.customer.await, Ok(Some(_)));
                 match data.await {
-                    Ok((menu, stores)) => view! { <OrderForm menu stores signed_in /> }.into_any(),
+                    Ok((menu, stores, cart)) => view! { <OrderForm menu stores cart signed_in /> }.into_any(),
                     Err(error) => view! { <ErrorMessage error /> }.into_any(),
                 }
             })}
@@ -55,23 +62,25 @@ pub fn OrderBuilderPage() -> impl IntoView {
 }
 
 #[component]
-fn OrderForm(menu: Menu, stores: Vec<Store>, signed_in: bool) -> impl IntoView {
+fn OrderForm(menu: Menu, stores: Vec<Store>, cart: OrderDraft, signed_in: bool) -> impl IntoView {
     let lang = use_lang();
-    let fields = BuilderFields::new(initial_dinner(&menu));
-    let cake = CakeFields::new(&menu);
     let delivery = DeliveryFields::new(stores.first().map(|s| s.code.clone()).unwrap_or_default());
-    let menu = StoredValue::new(menu);
     let stores = StoredValue::new(stores);
     let card = CardState::new();
-    let style = effective_style(menu, fields);
-    let draft = draft_memo(menu, fields, style, cake);
+    let (editor, cart) = open_cart(menu, cart);
+    let draft = draft_memo(cart.lines, cart.selected, editor.line, editor.fields);
+    saving::keep_saved(draft);
+    let (menu, fields) = (editor.menu, editor.fields);
 
-    // What the next utterance edits once the builder holds a voice order.
+    // What the next utterance edits: the line being edited, and the side dishes.
     let builder_state = Memo::new(move |_| {
-        draft
-            .get()
-            .ok()
-            .and_then(|d| order_state_from_draft(&d, !fields.style.get().is_empty()))
+        let line = editor.line.get().ok()?;
+        let sides = draft.get().ok()?.side_dishes;
+        let order = OrderDraft {
+            lines: vec![line],
+            side_dishes: sides,
+        };
+        order_state_from_draft(&order, !fields.style.get().is_empty())
     });
     let voice = VoiceController::new(fields, builder_state);
     let quote = Resource::new(
@@ -92,7 +101,9 @@ fn OrderForm(menu: Menu, stores: Vec<Store>, signed_in: bool) -> impl IntoView {
             submit.send(draft, delivery, card, voice.active.get_untracked());
         }
     };
-    let can_submit = Signal::derive(move || signed_in && !submit.pending() && draft.get().is_ok());
+    let can_submit = Signal::derive(move || {
+        signed_in && !submit.pending() && draft.get().is_ok_and(|d| !d.lines.is_empty())
+    });
 
     view! {
         <VoicePanel voice menu />
@@ -105,7 +116,10 @@ fn OrderForm(menu: Menu, stores: Vec<Store>, signed_in: bool) -> impl IntoView {
                     <A href="/signup?next=/order">{move || lang.get().pick("회원가입", "Sign up")}</A>
                 </p>
             })}
-            <DinnerSection menu fields style store=delivery.store cake form_error=submit.error />
+            <CartSection cart editor draft quote store=delivery.store form_error=submit.error />
+            <Show when=move || !cart.lines.with(Vec::is_empty)>
+                <DinnerSection menu fields style=editor.style store=delivery.store cake=editor.cake form_error=submit.error />
+            </Show>
             <DeliverySection stores delivery form_error=submit.error />
             <PriceBox quote lang />
             <PaymentAndSubmit card voice_active=voice.active submit can_submit />
@@ -114,18 +128,55 @@ fn OrderForm(menu: Menu, stores: Vec<Store>, signed_in: bool) -> impl IntoView {
     .into_any()
 }
 
-/// The dinner the page was opened for (`?menu=`), else the menu's first.
-fn initial_dinner(menu: &Menu) -> String {
+/// The editor over the line the page opens, and the cart it belongs to. The stored cart comes
+/// back as it was; `?line=N` opens its line N, `?menu=X` the first line of X (added if the cart
+/// has none). An empty cart starts with one dinner: `?menu=`'s, else the menu's first.
+fn open_cart(menu: Menu, saved: OrderDraft) -> (Editor, Cart) {
+    let query = use_query_map().read_untracked();
+    let asked = query.get("menu").filter(|code| menu.dinner(code).is_some());
     let first = menu
         .dinners
         .first()
         .map(|d| d.code.clone())
         .unwrap_or_default();
-    use_query_map()
-        .read_untracked()
-        .get("menu")
-        .filter(|code| menu.dinner(code).is_some())
-        .unwrap_or(first)
+    let mut lines = saved.lines;
+    let at_line = query
+        .get("line")
+        .and_then(|n| n.parse::<usize>().ok())
+        .filter(|n| *n < lines.len());
+    let of_menu = asked
+        .as_ref()
+        .and_then(|code| lines.iter().position(|l| &l.menu == code));
+    let (selected, fresh) = match (at_line.or(of_menu), asked) {
+        (Some(i), _) => (i, None),
+        (None, asked) if lines.is_empty() || asked.is_some() => {
+            let dinner = asked.unwrap_or(first);
+            lines.push(LineDraft::as_it_comes(&menu, &dinner));
+            (lines.len() - 1, Some(dinner))
+        }
+        (None, _) => (0, None),
+    };
+    let fields = BuilderFields::new(
+        fresh
+            .clone()
+            .unwrap_or_else(|| lines[selected].menu.clone()),
+    );
+    let cake = CakeFields::new(&menu);
+    fields.sides.set(side_counts(&saved.side_dishes));
+    if fresh.is_none() {
+        load_line(fields, cake, &lines[selected]);
+    }
+    let menu = StoredValue::new(menu);
+    let style = effective_style(menu, fields);
+    let line = line_memo(menu, fields, style, cake);
+    let editor = Editor {
+        menu,
+        fields,
+        cake,
+        line,
+        style,
+    };
+    (editor, Cart::new(lines, selected))
 }
 
 /// The two ways the form is sent: a GUI order is paid at once; a voice order is created pending

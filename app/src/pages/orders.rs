@@ -248,6 +248,7 @@ pub fn MyOrdersPage() -> impl IntoView {
                                             <tr data-testid="my-order" data-order-number=o.order_number.clone()>
                                                 <td><A href=format!("/orders/{}", o.id)>{number}</A></td>
                                                 <td>{format_time(&o.created_at)}</td>
+                                                <td data-testid="my-order-dinners">{l.pick(o.dinners_ko.clone(), o.dinners_en.clone())}</td>
                                                 <td data-testid="my-order-status">{status_label(l, &o.order_status)} " · " {status_label(l, &o.payment_status)}</td>
                                                 <td class="price">{l.price(o.final_price)}</td>
                                             </tr>

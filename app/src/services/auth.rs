@@ -15,7 +15,7 @@ const SESSION_DAYS: i64 = 30;
 
 pub struct AuthService;
 
-fn random_hex(bytes: usize) -> Result<String, AppError> {
+pub(crate) fn random_hex(bytes: usize) -> Result<String, AppError> {
     let mut buf = vec![0u8; bytes];
     getrandom::fill(&mut buf).map_err(|err| {
         tracing::error!(error = %err, "no randomness");
@@ -24,7 +24,7 @@ fn random_hex(bytes: usize) -> Result<String, AppError> {
     Ok(hex::encode(buf))
 }
 
-fn token_id(token: &str) -> String {
+pub(crate) fn token_id(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
@@ -145,10 +145,15 @@ pub fn clear_session_cookie() -> String {
 
 /// The session token in a `Cookie:` header, if any.
 pub fn token_from_cookie_header(header: &str) -> Option<&str> {
+    cookie_value(header, SESSION_COOKIE)
+}
+
+/// The non-empty value of cookie `name` in a `Cookie:` header.
+pub fn cookie_value<'a>(header: &'a str, name: &str) -> Option<&'a str> {
     header
         .split(';')
         .filter_map(|pair| pair.split_once('='))
-        .find(|(name, _)| name.trim() == SESSION_COOKIE)
+        .find(|(n, _)| n.trim() == name)
         .map(|(_, value)| value.trim())
         .filter(|v| !v.is_empty())
 }

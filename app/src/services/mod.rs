@@ -2,6 +2,7 @@
 //! both call these, so the GUI, the API and (later) voice share one behaviour.
 
 pub mod auth;
+pub mod cart;
 pub mod discount;
 pub mod lifecycle;
 pub mod menu;
@@ -16,6 +17,7 @@ pub mod voice;
 pub mod voice_context;
 
 pub use auth::AuthService;
+pub use cart::CartService;
 pub use discount::DiscountService;
 pub use menu_events::EventService;
 pub use orders::OrderService;

@@ -1,6 +1,6 @@
 //! OrderService: turns a priced request into rows, reserving stock in the same transaction.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
@@ -9,10 +9,12 @@ use sqlx::{PgConnection, PgPool};
 use crate::domain::menu::Menu;
 use crate::domain::money::Money;
 use crate::domain::order::{
-    DeliveryDetails, LineDraft, OrderRequest, ADDRESS, LETTERING, NOTES, PHONE, RECIPIENT, STORE,
+    DeliveryDetails, LineDraft, OrderRequest, SideDishDraft, ADDRESS, LETTERING, NOTES, PHONE,
+    RECIPIENT, STORE,
 };
 use crate::domain::order_view::{CreatedOrder, OrderSummary, OrderView};
 use crate::domain::pricing::{PricedLine, PricingBreakdown};
+use crate::domain::reservation::{Needs, OrderPart};
 use crate::domain::staff::{Actor, OrderStatus};
 use crate::error::AppError;
 use crate::services::lifecycle::{record, release_stock, Transition};
@@ -23,7 +25,7 @@ use crate::services::DiscountService;
 pub struct OrderService;
 
 /// Most dinner lines or side-dish lines one order may have.
-const MAX_LINES: usize = 10;
+pub(crate) const MAX_LINES: usize = 10;
 /// Unpaid orders one customer may hold at once: each reserves stock until paid or expired.
 pub const MAX_PENDING_ORDERS: i64 = 5;
 /// Kitchen and delivery time when the customer asks for "as soon as possible".
@@ -94,13 +96,22 @@ fn validate_shape(req: &OrderRequest) -> Result<(), AppError> {
     if req.lines.is_empty() {
         return Err(AppError::invalid("lines", "디너를 하나 이상 선택해 주세요"));
     }
-    if req.lines.len() > MAX_LINES || req.side_dishes.len() > MAX_LINES {
+    validate_lines(&req.lines, &req.side_dishes)
+}
+
+/// The checks of an order's lines that need no menu: at most 10 lines of each kind, no
+/// component or side dish named twice, lettering within its rule. Shared with the cart.
+pub(crate) fn validate_lines(
+    lines: &[LineDraft],
+    side_dishes: &[SideDishDraft],
+) -> Result<(), AppError> {
+    if lines.len() > MAX_LINES || side_dishes.len() > MAX_LINES {
         return Err(AppError::invalid(
             "lines",
             "한 주문에 최대 10줄까지 담을 수 있습니다",
         ));
     }
-    for line in &req.lines {
+    for line in lines {
         let mut seen = std::collections::HashSet::new();
         if !line
             .customizations
@@ -117,7 +128,7 @@ fn validate_shape(req: &OrderRequest) -> Result<(), AppError> {
         }
     }
     let mut seen = std::collections::HashSet::new();
-    if !req.side_dishes.iter().all(|s| seen.insert(s.code.as_str())) {
+    if !side_dishes.iter().all(|s| seen.insert(s.code.as_str())) {
         return Err(AppError::invalid(
             "side_dishes",
             "같은 곁들임 메뉴가 두 번 지정되었습니다",
@@ -183,9 +194,7 @@ fn missing(field: &str) -> AppError {
     AppError::invalid(field, "메뉴가 변경되었습니다. 다시 시도해 주세요")
 }
 
-/// Ingredient id → units needed; a BTreeMap so every transaction locks stock rows in the same
-/// order and two checkouts cannot deadlock.
-type Needed = BTreeMap<i64, i64>;
+type Needed = Needs;
 
 /// The id of the active store `code` names (400 for any other).
 async fn active_store_id(tx: &mut PgConnection, code: &str) -> Result<i64, AppError> {
@@ -301,7 +310,7 @@ async fn insert_components(
             .execute(&mut *tx)
             .await?;
         }
-        *needed.entry(ingredient_id).or_default() += per_dinner * i64::from(line.quantity.get());
+        needed.add(ingredient_id, per_dinner * i64::from(line.quantity.get()));
     }
     Ok(())
 }
@@ -315,6 +324,7 @@ async fn insert_side_dishes(
     pricing: &PricingBreakdown,
     needed: &mut Needed,
 ) -> Result<(), AppError> {
+    needed.begin(OrderPart::SideDishes);
     for (side, priced) in req.side_dishes.iter().zip(&pricing.side_dishes) {
         let (side_id, ingredient_id) = *ids
             .side_dish
@@ -331,9 +341,40 @@ async fn insert_side_dishes(
         )
         .execute(&mut *tx)
         .await?;
-        *needed.entry(ingredient_id).or_default() += i64::from(side.quantity.get());
+        needed.add(ingredient_id, i64::from(side.quantity.get()));
     }
     Ok(())
+}
+
+/// The 409 of a shortfall of one ingredient, naming the part of the order that ran short.
+async fn shortfall(
+    tx: &mut PgConnection,
+    store_id: i64,
+    ingredient_id: i64,
+    needed: &Needed,
+) -> Result<AppError, AppError> {
+    let row = sqlx::query!(
+        "SELECT si.quantity_on_hand, i.code FROM store_inventory si \
+         JOIN ingredients i ON i.id = si.ingredient_id \
+         WHERE si.store_id = $1 AND si.ingredient_id = $2",
+        store_id,
+        ingredient_id,
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    let on_hand = row.as_ref().map_or(0, |r| i64::from(r.quantity_on_hand));
+    let part = needed.short_part(ingredient_id, on_hand);
+    tracing::info!(
+        store_id,
+        ingredient_id,
+        on_hand,
+        ?part,
+        "not enough stock; order rolled back"
+    );
+    Ok(AppError::OutOfStock {
+        field: part.map(OrderPart::field),
+        ingredient: row.map(|r| r.code),
+    })
 }
 
 /// Takes the units off the store's shelves and records the reservations, in ingredient order;
@@ -344,7 +385,7 @@ async fn reserve_stock(
     store_id: i64,
     needed: Needed,
 ) -> Result<(), AppError> {
-    for (ingredient_id, quantity) in needed.into_iter().filter(|(_, q)| *q > 0) {
+    for (ingredient_id, quantity) in needed.totals() {
         // Conditional decrement: the row lock serialises concurrent checkouts and the
         // condition makes a shortfall visible as "no row updated".
         let reserved = sqlx::query!(
@@ -358,13 +399,7 @@ async fn reserve_stock(
         .await?
         .rows_affected();
         if reserved == 0 {
-            tracing::info!(
-                store_id,
-                ingredient_id,
-                quantity,
-                "not enough stock; order rolled back"
-            );
-            return Err(AppError::OutOfStock);
+            return Err(shortfall(tx, store_id, ingredient_id, &needed).await?);
         }
         sqlx::query!(
             "INSERT INTO order_inventory_reservations (order_id, store_id, ingredient_id, quantity) \
@@ -433,8 +468,9 @@ impl OrderService {
         )
         .await?;
 
-        let mut needed = Needed::new();
-        for (line, priced) in req.lines.iter().zip(&pricing.lines) {
+        let mut needed = Needed::default();
+        for (i, (line, priced)) in req.lines.iter().zip(&pricing.lines).enumerate() {
+            needed.begin(OrderPart::Line(i));
             insert_line(tx, menu, &ids, order_id, line, priced, &mut needed).await?;
         }
         insert_side_dishes(tx, &ids, order_id, req, &pricing, &mut needed).await?;
@@ -518,9 +554,15 @@ impl OrderService {
     ) -> Result<Vec<OrderSummary>, AppError> {
         Ok(sqlx::query_as!(
             OrderSummary,
-            "SELECT id, order_number, order_status, payment_status, \
-                    final_price AS \"final_price: Money\", created_at \
-             FROM orders WHERE customer_id = $1 ORDER BY created_at DESC, id DESC LIMIT 100",
+            "SELECT o.id, o.order_number, o.order_status, o.payment_status, \
+                    o.final_price AS \"final_price: Money\", o.created_at, \
+                    coalesce(d.ko, '') AS \"dinners_ko!\", coalesce(d.en, '') AS \"dinners_en!\" \
+             FROM orders o LEFT JOIN LATERAL ( \
+                 SELECT string_agg(m.name_ko || ' × ' || oi.quantity, ', ' ORDER BY oi.id) AS ko, \
+                        string_agg(m.name_en || ' × ' || oi.quantity, ', ' ORDER BY oi.id) AS en \
+                 FROM order_items oi JOIN menus m ON m.id = oi.menu_id WHERE oi.order_id = o.id \
+             ) d ON true \
+             WHERE o.customer_id = $1 ORDER BY o.created_at DESC, o.id DESC LIMIT 100",
             customer_id,
         )
         .fetch_all(pool)

@@ -92,28 +92,72 @@ pub fn effective_style(menu: StoredValue<Menu>, fields: BuilderFields) -> Memo<S
     })
 }
 
-/// The draft to price, or a message naming the field that cannot be a draft yet.
-pub fn draft_memo(
+/// The line the editor holds, or a message naming the field that cannot be a line yet.
+pub fn line_memo(
     menu: StoredValue<Menu>,
     fields: BuilderFields,
     style: Memo<String>,
     cake: CakeFields,
-) -> Memo<Result<OrderDraft, String>> {
+) -> Memo<Result<LineDraft, String>> {
     Memo::new(move |_| {
         let quantity =
             Quantity::try_from(fields.quantity.get()).map_err(|e| format!("quantity: {e}"))?;
         let defaults = menu.with_value(|m| default_components(m, &fields.dinner.get()));
+        Ok(LineDraft {
+            menu: fields.dinner.get(),
+            style: style.get(),
+            quantity,
+            customizations: customizations(fields.custom.get(), &defaults)?,
+            cake: cake.draft(),
+        })
+    })
+}
+
+/// The whole order to price: the cart's lines, the one being edited as the editor shows it,
+/// and the side dishes.
+pub fn draft_memo(
+    lines: RwSignal<Vec<LineDraft>>,
+    selected: RwSignal<usize>,
+    line: Memo<Result<LineDraft, String>>,
+    fields: BuilderFields,
+) -> Memo<Result<OrderDraft, String>> {
+    Memo::new(move |_| {
+        let mut lines = lines.get();
+        if let Some(slot) = lines.get_mut(selected.get()) {
+            *slot = line.get()?;
+        }
         Ok(OrderDraft {
-            lines: vec![LineDraft {
-                menu: fields.dinner.get(),
-                style: style.get(),
-                quantity,
-                customizations: customizations(fields.custom.get(), &defaults)?,
-                cake: cake.draft(),
-            }],
+            lines,
             side_dishes: side_dishes(fields.sides.get())?,
         })
     })
+}
+
+/// Shows `line` in the editor.
+pub fn load_line(fields: BuilderFields, cake: CakeFields, line: &LineDraft) {
+    fields.choose_dinner(line.menu.clone());
+    fields.style.set(line.style.clone());
+    fields.quantity.set(i64::from(line.quantity.get()));
+    fields.custom.set(
+        line.customizations
+            .iter()
+            .map(|c| (c.component.clone(), i64::from(c.quantity.get())))
+            .collect(),
+    );
+    cake.on.set(line.cake.is_some());
+    if let Some(c) = &line.cake {
+        cake.size.set(c.size.clone());
+        cake.flavor.set(c.flavor.clone());
+        cake.lettering.set(c.lettering.clone());
+    }
+}
+
+/// The side dishes of a stored cart, as the editor's counts.
+pub fn side_counts(sides: &[SideDishDraft]) -> BTreeMap<String, i64> {
+    sides
+        .iter()
+        .map(|s| (s.code.clone(), i64::from(s.quantity.get())))
+        .collect()
 }
 
 /// Component code → units per dinner as the dinner comes.

@@ -20,6 +20,8 @@ fn parse_count(raw: &str) -> i64 {
 /// Which part of the form an error belongs next to.
 fn error_section(err: &AppError) -> &'static str {
     match err {
+        // Shown on the cart's line it names.
+        AppError::OutOfStock { field: Some(_), .. } => "line",
         AppError::PaymentDeclined { .. } => "payment",
         AppError::InvalidInput { field, .. } => match field.as_str() {
             "card_number" | "expiry" | "cvv" | "holder" => "payment",
