@@ -310,6 +310,14 @@ def quote_fn_body(rng: random.Random, ctx: Context, i: int) -> dict:
     return {"draft": order_draft(rng)}
 
 
+def save_cart_fn_body(rng: random.Random, ctx: Context, i: int) -> dict:
+    return {"draft": order_draft(rng)}
+
+
+def add_to_cart_fn_body(rng: random.Random, ctx: Context, i: int) -> dict:
+    return {"line": line_draft(rng)}
+
+
 def checkout_fn_body(rng: random.Random, ctx: Context, i: int) -> dict:
     return {"request": checkout_body(rng, ctx, i), "idempotency_key": idempotency_key(ctx, i)}
 
@@ -387,6 +395,9 @@ def targets() -> list[Target]:
         server_fn("checkout", "json", checkout_fn_body, creates_orders=True, weight=3),
         server_fn("create_order", "json", create_order_fn_body, creates_orders=True, weight=3),
         server_fn("pay_order", "json", pay_order_fn_body, weight=2),
+        server_fn("cart", "form"),
+        server_fn("cart_save", "json", save_cart_fn_body, weight=2),
+        server_fn("cart_add", "json", add_to_cart_fn_body),
         server_fn("voice_analyze", "json", voice_analyze_fn_body, weight=2),
         server_fn("voice_transcribe", "json", transcribe_fn_body),
         server_fn("account/signup", "form", signup_body, weight=2),

@@ -2,14 +2,18 @@
 //!
 //! ```text
 //! cargo run --release -p server --example checkout_bench -- \
-//!     --url http://127.0.0.1:3000 --clients 32 --count 2000
+//!     --url http://127.0.0.1:3000 --clients 32 --count 2000 [--lines 3]
 //! ```
 //!
-//! Signs up one fresh customer per client, then runs `count` checkouts of one original chicken
-//! dinner (quantity 1, no sides, card 4242…) with `clients` concurrent workers, alternating the
-//! `gangnam` and `hongdae` stores. It never touches the database: once a store's stock runs out
-//! its checkouts are 409 `out_of_stock`, counted and timed separately (a fresh seed holds 200
-//! fried chickens in gangnam and 300 in hongdae).
+//! Signs up one fresh customer per client, then runs `count` checkouts with `clients`
+//! concurrent workers, alternating the `gangnam` and `hongdae` stores. Each checkout carries
+//! `lines` dinner lines (default 1), each a different dinner or style (quantity 1, no sides,
+//! card 4242…): the first is always one original chicken dinner, then valentine simple, french
+//! simple, english simple, spicy chicken, and so on (see `DINNERS`). It never touches the
+//! database: once a store's stock runs out its checkouts are 409 `out_of_stock`, counted and
+//! timed separately (a fresh seed holds 200 fried chickens in gangnam and 300 in hongdae; from
+//! `--lines 2` on, the lines also share the steak: 300 in gangnam, 200 in hongdae, one per
+//! valentine, french or english dinner).
 //!
 //! This is an example rather than a `src/bin` target on purpose: a second binary in the
 //! `server` package would make `cargo leptos` refuse to pick the server binary.
@@ -22,13 +26,29 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
 
-const USAGE: &str =
-    "usage: checkout_bench [--url http://127.0.0.1:3000] [--clients 32] [--count 2000]";
+const USAGE: &str = "usage: checkout_bench [--url http://127.0.0.1:3000] [--clients 32] \
+                     [--count 2000] [--lines 1]";
+
+/// The dinner lines of a checkout, in order: `--lines N` takes the first N. All different, so
+/// that an order of several lines prices and reserves several dinners.
+const DINNERS: [(&str, &str); 10] = [
+    ("chicken", "original"),
+    ("valentine", "simple"),
+    ("french", "simple"),
+    ("english", "simple"),
+    ("chicken", "spicy"),
+    ("valentine", "grand"),
+    ("french", "grand"),
+    ("english", "grand"),
+    ("chicken", "soy_garlic"),
+    ("champagne_feast", "grand"),
+];
 
 struct Args {
     url: String,
     clients: usize,
     count: usize,
+    lines: usize,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -36,6 +56,7 @@ fn parse_args() -> Result<Args, String> {
         url: "http://127.0.0.1:3000".to_owned(),
         clients: 32,
         count: 2000,
+        lines: 1,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -57,11 +78,22 @@ fn parse_args() -> Result<Args, String> {
                     .parse()
                     .map_err(|_| format!("--count: not a number: {value}"))?
             }
+            "--lines" => {
+                args.lines = value
+                    .parse()
+                    .map_err(|_| format!("--lines: not a number: {value}"))?
+            }
             other => return Err(format!("unknown argument {other}\n{USAGE}")),
         }
     }
     if args.clients == 0 {
         return Err("--clients must be at least 1".to_owned());
+    }
+    if !(1..=DINNERS.len()).contains(&args.lines) {
+        return Err(format!(
+            "--lines must be 1 to {} (an order holds at most 10 dinner lines)",
+            DINNERS.len()
+        ));
     }
     Ok(args)
 }
@@ -97,12 +129,19 @@ async fn signup(client: &reqwest::Client, url: &str, email: &str) -> Result<Stri
     }
 }
 
-fn checkout_body(store: &str) -> Value {
+/// A checkout of the first `lines` of `DINNERS` at `store`.
+fn checkout_body(store: &str, lines: usize) -> Value {
+    let lines: Vec<Value> = DINNERS[..lines]
+        .iter()
+        .map(|(menu, style)| {
+            json!({ "menu": menu, "style": style, "quantity": 1,
+                    "customizations": [], "cake": null })
+        })
+        .collect();
     json!({
         "order": {
             "store": store,
-            "lines": [{ "menu": "chicken", "style": "original", "quantity": 1,
-                        "customizations": [], "cake": null }],
+            "lines": lines,
             "side_dishes": [],
             "delivery": {
                 "address": "서울특별시 강남구 테헤란로 152",
@@ -202,7 +241,10 @@ async fn main() -> ExitCode {
 
     // `count` checkouts shared by the workers through one counter.
     let next = Arc::new(AtomicUsize::new(0));
-    let bodies = Arc::new([checkout_body("gangnam"), checkout_body("hongdae")]);
+    let bodies = Arc::new([
+        checkout_body("gangnam", args.lines),
+        checkout_body("hongdae", args.lines),
+    ]);
     let started = Instant::now();
     let workers: Vec<_> = cookies
         .into_iter()

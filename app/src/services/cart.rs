@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 
 use crate::domain::menu::Menu;
 use crate::domain::order::{LineDraft, OrderDraft, Quantity, SideDishDraft, Tier};
@@ -151,15 +151,64 @@ impl CartService {
     }
 
     /// Adds a dinner line at the end of the owner's cart; answers how many lines it holds.
+    /// The cart's row is locked from read to write, so adds at the same moment all count.
     pub async fn add_line(
         pool: &PgPool,
         owner: &CartOwner,
         line: LineDraft,
     ) -> Result<usize, AppError> {
-        let mut draft = Self::load(pool, owner).await?;
+        let menu = load_menu(pool).await?;
+        let mut tx = pool.begin().await?;
+        let mut draft = Self::locked(&mut tx, owner).await?;
         draft.lines.push(line);
-        Self::save(pool, owner, &draft).await?;
+        validate_lines(&draft.lines, &draft.side_dishes)?;
+        check_codes(&menu, &draft)?;
+        Self::write(&mut tx, owner, &draft).await?;
+        tx.commit().await?;
         Ok(draft.lines.len())
+    }
+
+    /// The owner's cart, its row created empty if need be and locked until `tx` ends.
+    async fn locked(tx: &mut PgConnection, owner: &CartOwner) -> Result<OrderDraft, AppError> {
+        let (customer, guest) = Self::keys(owner);
+        let empty = serde_json::to_value(OrderDraft::default()).map_err(|_| AppError::Internal)?;
+        sqlx::query!(
+            "INSERT INTO carts (customer_id, guest_token, draft) VALUES ($1, $2, $3) \
+             ON CONFLICT DO NOTHING",
+            customer,
+            guest,
+            empty,
+        )
+        .execute(&mut *tx)
+        .await?;
+        let draft = sqlx::query_scalar!(
+            "SELECT draft FROM carts WHERE customer_id = $1 OR guest_token = $2 FOR UPDATE",
+            customer,
+            guest,
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        Ok(read_draft(draft))
+    }
+
+    /// Stores `draft` as the owner's cart, whose row `locked` made.
+    async fn write(
+        tx: &mut PgConnection,
+        owner: &CartOwner,
+        draft: &OrderDraft,
+    ) -> Result<(), AppError> {
+        let (customer, guest) = Self::keys(owner);
+        let json = serde_json::to_value(draft).map_err(|_| AppError::Internal)?;
+        sqlx::query!(
+            "UPDATE carts SET draft = $3, updated_at = now() \
+             WHERE customer_id = $1 OR guest_token = $2",
+            customer,
+            guest,
+            json,
+        )
+        .execute(&mut *tx)
+        .await?;
+        Ok(())
     }
 
     /// Empties the customer's cart once its order exists.
@@ -180,28 +229,14 @@ impl CartService {
         )
         .fetch_optional(&mut *tx)
         .await?;
-        let Some(guest) = guest
+        if let Some(guest) = guest
             .map(read_draft)
             .filter(|d| *d != OrderDraft::default())
-        else {
-            return Ok(());
-        };
-        let mine = sqlx::query_scalar!(
-            "SELECT draft FROM carts WHERE customer_id = $1 FOR UPDATE",
-            customer_id,
-        )
-        .fetch_optional(&mut *tx)
-        .await?;
-        let merged = merge(mine.map(read_draft).unwrap_or_default(), guest);
-        let json = serde_json::to_value(&merged).map_err(|_| AppError::Internal)?;
-        sqlx::query!(
-            "INSERT INTO carts (customer_id, draft) VALUES ($1, $2) \
-             ON CONFLICT (customer_id) DO UPDATE SET draft = $2, updated_at = now()",
-            customer_id,
-            json,
-        )
-        .execute(&mut *tx)
-        .await?;
+        {
+            let owner = CartOwner::Customer(customer_id);
+            let mine = Self::locked(&mut tx, &owner).await?;
+            Self::write(&mut tx, &owner, &merge(mine, guest)).await?;
+        }
         tx.commit().await?;
         Ok(())
     }

@@ -58,7 +58,14 @@ mod tests {
                 order_id: 7,
                 order_number: "MD-20261124-000007".into(),
             },
-            AppError::OutOfStock,
+            AppError::OutOfStock {
+                field: None,
+                ingredient: None,
+            },
+            AppError::OutOfStock {
+                field: Some("lines[1]".into()),
+                ingredient: Some("steak".into()),
+            },
             AppError::Conflict("같은 주문이 이미 처리 중입니다.".into()),
             AppError::SoldOut("죄송합니다. 치킨 디너는 지금 품절입니다.".into()),
             AppError::IdempotencyKeyReused,

@@ -1,6 +1,7 @@
 //! One integration-test binary (faster to link than one per file).
 
 mod accounts;
+mod cart;
 mod checkout;
 mod concurrency;
 mod expiry;
