@@ -71,6 +71,8 @@ test('a three-line cart with a cake and two side dishes is paid once', async ({ 
   // Line 3: an English dinner, grand (42,000 + 8,000).
   await page.getByTestId('cart-add-line').click();
   await page.getByTestId('builder-dinner').selectOption('english');
+  // Valentine has a grand style too: wait for English's own before choosing one.
+  await expect(cartLine(page, 2).getByTestId('cart-line-name')).toHaveText('잉글리시 디너 · 심플 × 1');
   await styleRadio(page, 'grand').check();
   await expect(cartLine(page, 2).getByTestId('cart-line-price')).toHaveText('50,000원');
 

@@ -163,6 +163,7 @@ pub fn CartSection(
             </button>
         </section>
     }
+    .into_any()
 }
 
 /// One line: what it is, its price, what is wrong with it, and edit / duplicate / remove.
@@ -214,6 +215,7 @@ fn CartLine(
             </span>
         </li>
     }
+    .into_any()
 }
 
 /// The line's total after its discounts, and the event that applies to it.

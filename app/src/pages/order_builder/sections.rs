@@ -145,7 +145,7 @@ fn StyleChoices(
                     let set = code.clone();
                     view! {
                         <label class="choice" data-testid="builder-style" data-code=testid_code>
-                            <input type="radio" name="style" value=code checked=checked
+                            <input type="radio" name="style" value=code prop:checked=checked
                                 on:change=move |_| fields.style.set(set.clone()) />
                             {label}
                         </label>
@@ -238,13 +238,13 @@ fn CakeSection(menu: StoredValue<Menu>, cake: CakeFields) -> impl IntoView {
         </label>
         <Show when=move || on.get()>
             <div class="cake">
-                <select data-testid="builder-cake-size" on:change=move |ev| size.set(event_target_value(&ev))>
+                <select data-testid="builder-cake-size" prop:value=move || size.get() on:change=move |ev| size.set(event_target_value(&ev))>
                     {move || { let l = lang.get(); menu.with_value(|m| m.cake_sizes.iter().map(|c| {
                         let selected = size.get_untracked() == c.code;
                         view! { <option value=c.code.clone() selected=selected>{c.name(l).to_owned()} " " {l.price(c.price)}</option> }
                     }).collect_view()) }}
                 </select>
-                <select data-testid="builder-cake-flavor" on:change=move |ev| flavor.set(event_target_value(&ev))>
+                <select data-testid="builder-cake-flavor" prop:value=move || flavor.get() on:change=move |ev| flavor.set(event_target_value(&ev))>
                     {move || { let l = lang.get(); menu.with_value(|m| m.cake_flavors.iter().map(|c| {
                         let selected = flavor.get_untracked() == c.code;
                         view! { <option value=c.code.clone() selected=selected>{c.name(l).to_owned()}</option> }
