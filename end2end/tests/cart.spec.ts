@@ -162,3 +162,26 @@ test('a shortfall on the second line is shown on that line', async ({ page }) =>
   await expect(page).toHaveURL((url) => url.pathname === '/order');
   await expectMyOrders(page, []);
 });
+
+test('the menu and a dinner page add dinners to the cart', async ({ page }) => {
+  await gotoHydrated(page, '/menu');
+  await page.locator('[data-testid=add-to-cart][data-code=chicken]').click();
+  await expect(page).toHaveURL((url) => url.pathname === '/order' && url.searchParams.get('line') === '0');
+  await expect(page.getByTestId('cart-line-name')).toHaveText(['치킨 디너 · 오리지널 × 1']);
+
+  await gotoHydrated(page, '/menu/english');
+  await page.getByTestId('add-to-cart').click();
+  await expect(page).toHaveURL((url) => url.pathname === '/order' && url.searchParams.get('line') === '1');
+  await expect(page.getByTestId('cart-line-name')).toHaveText(['치킨 디너 · 오리지널 × 1', '잉글리시 디너 · 심플 × 1']);
+  await expect(page.getByTestId('builder-dinner')).toHaveValue('english');
+  await expect(cartLine(page, 1).getByTestId('cart-line-editing')).toBeVisible();
+
+  // Removing every line leaves an empty cart, said so, with nothing to order.
+  await cartLine(page, 1).getByTestId('cart-line-remove').click();
+  await cartLine(page, 0).getByTestId('cart-line-remove').click();
+  await expect(page.getByTestId('cart-empty')).toBeVisible();
+  await expect(page.getByTestId('builder-dinner')).toHaveCount(0);
+  await page.getByTestId('cart-add-line').click();
+  await expect(page.getByTestId('cart-line')).toHaveCount(1);
+  await expect(page.getByTestId('cart-empty')).toHaveCount(0);
+});

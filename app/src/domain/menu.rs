@@ -8,6 +8,9 @@ use crate::domain::money::Money;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StyleOption {
+    /// The database id, for the server's inserts; never sent to the browser (0 there).
+    #[serde(skip)]
+    pub id: i64,
     pub code: String,
     pub name_ko: String,
     pub name_en: String,
@@ -16,6 +19,12 @@ pub struct StyleOption {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Component {
+    /// The database ids of the component and its ingredient, for the server's inserts and
+    /// stock; never sent to the browser (0 there).
+    #[serde(skip)]
+    pub component_id: i64,
+    #[serde(skip)]
+    pub ingredient_id: i64,
     /// The ingredient's code, e.g. `steak`.
     pub code: String,
     pub name_ko: String,
@@ -28,6 +37,9 @@ pub struct Component {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Dinner {
+    /// The database id, for the server's inserts; never sent to the browser (0 there).
+    #[serde(skip)]
+    pub id: i64,
     pub code: String,
     pub name_ko: String,
     pub name_en: String,
@@ -48,6 +60,12 @@ pub struct Dinner {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SideDish {
+    /// The database ids of the side dish and its ingredient, for the server's inserts and
+    /// stock; never sent to the browser (0 there).
+    #[serde(skip)]
+    pub id: i64,
+    #[serde(skip)]
+    pub ingredient_id: i64,
     pub code: String,
     pub name_ko: String,
     pub name_en: String,

@@ -333,6 +333,7 @@ mod tests {
 
     fn style(code: &str, surcharge: i64) -> StyleOption {
         StyleOption {
+            id: 0,
             code: code.into(),
             name_ko: code.into(),
             name_en: code.into(),
@@ -342,6 +343,8 @@ mod tests {
 
     fn component(code: &str, default_quantity: i32, extra: i64) -> Component {
         Component {
+            component_id: 0,
+            ingredient_id: 0,
             code: code.into(),
             name_ko: code.into(),
             name_en: code.into(),
@@ -359,6 +362,7 @@ mod tests {
         components: Vec<Component>,
     ) -> Dinner {
         Dinner {
+            id: 0,
             code: code.into(),
             name_ko: code.into(),
             name_en: code.into(),
@@ -425,12 +429,16 @@ mod tests {
             ],
             side_dishes: vec![
                 SideDish {
+                    id: 0,
+                    ingredient_id: 0,
                     code: "fries".into(),
                     name_ko: "감자튀김".into(),
                     name_en: "Fries".into(),
                     price: Money(4_000),
                 },
                 SideDish {
+                    id: 0,
+                    ingredient_id: 0,
                     code: "garlic_bread".into(),
                     name_ko: "마늘빵".into(),
                     name_en: "Garlic bread".into(),

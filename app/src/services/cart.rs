@@ -113,40 +113,20 @@ impl CartService {
     ) -> Result<(), AppError> {
         validate_lines(&draft.lines, &draft.side_dishes)?;
         check_codes(&load_menu(pool).await?, draft)?;
-        let json = serde_json::to_value(draft).map_err(|_| AppError::Internal)?;
-        match owner {
-            CartOwner::Customer(id) => {
-                sqlx::query!(
-                    "INSERT INTO carts (customer_id, draft) VALUES ($1, $2) \
-                     ON CONFLICT (customer_id) DO UPDATE SET draft = $2, updated_at = now()",
-                    id,
-                    json,
-                )
-                .execute(pool)
-                .await?;
-            }
-            CartOwner::Guest(token) => Self::save_guest(pool, &token_id(token), json).await?,
+        let mut tx = pool.begin().await?;
+        Self::ensure_row(&mut tx, owner).await?;
+        Self::write(&mut tx, owner, draft).await?;
+        tx.commit().await?;
+        if matches!(owner, CartOwner::Guest(_)) {
+            // Guests who never came back: their carts go by age.
+            sqlx::query!(
+                "DELETE FROM carts WHERE guest_token IS NOT NULL \
+                 AND updated_at < now() - make_interval(days => $1)",
+                GUEST_CART_DAYS,
+            )
+            .execute(pool)
+            .await?;
         }
-        Ok(())
-    }
-
-    async fn save_guest(pool: &PgPool, key: &str, json: serde_json::Value) -> Result<(), AppError> {
-        sqlx::query!(
-            "INSERT INTO carts (guest_token, draft) VALUES ($1, $2) \
-             ON CONFLICT (guest_token) DO UPDATE SET draft = $2, updated_at = now()",
-            key,
-            json,
-        )
-        .execute(pool)
-        .await?;
-        // Guests who never came back: their carts go by age.
-        sqlx::query!(
-            "DELETE FROM carts WHERE guest_token IS NOT NULL \
-             AND updated_at < now() - make_interval(days => $1)",
-            GUEST_CART_DAYS,
-        )
-        .execute(pool)
-        .await?;
         Ok(())
     }
 
@@ -168,8 +148,8 @@ impl CartService {
         Ok(draft.lines.len())
     }
 
-    /// The owner's cart, its row created empty if need be and locked until `tx` ends.
-    async fn locked(tx: &mut PgConnection, owner: &CartOwner) -> Result<OrderDraft, AppError> {
+    /// The owner's cart row, made empty if there is none yet.
+    async fn ensure_row(tx: &mut PgConnection, owner: &CartOwner) -> Result<(), AppError> {
         let (customer, guest) = Self::keys(owner);
         let empty = serde_json::to_value(OrderDraft::default()).map_err(|_| AppError::Internal)?;
         sqlx::query!(
@@ -181,6 +161,13 @@ impl CartService {
         )
         .execute(&mut *tx)
         .await?;
+        Ok(())
+    }
+
+    /// The owner's cart, its row made if need be and locked until `tx` ends.
+    async fn locked(tx: &mut PgConnection, owner: &CartOwner) -> Result<OrderDraft, AppError> {
+        Self::ensure_row(tx, owner).await?;
+        let (customer, guest) = Self::keys(owner);
         let draft = sqlx::query_scalar!(
             "SELECT draft FROM carts WHERE customer_id = $1 OR guest_token = $2 FOR UPDATE",
             customer,
@@ -191,7 +178,7 @@ impl CartService {
         Ok(read_draft(draft))
     }
 
-    /// Stores `draft` as the owner's cart, whose row `locked` made.
+    /// Stores `draft` as the owner's cart, whose row `ensure_row` made.
     async fn write(
         tx: &mut PgConnection,
         owner: &CartOwner,

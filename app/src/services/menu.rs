@@ -61,7 +61,7 @@ pub async fn load_menu(pool: &PgPool) -> Result<Menu, AppError> {
     .await?;
 
     let styles: Vec<Owned<StyleOption>> = sqlx::query!(
-        "SELECT s.menu_id, s.code, s.name_ko, s.name_en, s.surcharge AS \"surcharge: Money\" \
+        "SELECT s.menu_id, s.id, s.code, s.name_ko, s.name_en, s.surcharge AS \"surcharge: Money\" \
          FROM menu_styles s ORDER BY s.menu_id, s.sort_order, s.id",
     )
     .fetch_all(pool)
@@ -70,6 +70,7 @@ pub async fn load_menu(pool: &PgPool) -> Result<Menu, AppError> {
     .map(|r| Owned {
         menu_id: r.menu_id,
         item: StyleOption {
+            id: r.id,
             code: r.code,
             name_ko: r.name_ko,
             name_en: r.name_en,
@@ -79,7 +80,7 @@ pub async fn load_menu(pool: &PgPool) -> Result<Menu, AppError> {
     .collect();
 
     let components: Vec<Owned<Component>> = sqlx::query!(
-        "SELECT c.menu_id, i.code, i.name_ko, i.name_en, i.unit_ko, i.unit_en, \
+        "SELECT c.menu_id, c.id AS component_id, c.ingredient_id, i.code, i.name_ko, i.name_en, i.unit_ko, i.unit_en, \
          c.default_quantity, c.extra_unit_price AS \"extra_unit_price: Money\" \
          FROM menu_components c JOIN ingredients i ON i.id = c.ingredient_id \
          ORDER BY c.menu_id, c.sort_order, c.id",
@@ -90,6 +91,8 @@ pub async fn load_menu(pool: &PgPool) -> Result<Menu, AppError> {
     .map(|r| Owned {
         menu_id: r.menu_id,
         item: Component {
+            component_id: r.component_id,
+            ingredient_id: r.ingredient_id,
             code: r.code,
             name_ko: r.name_ko,
             name_en: r.name_en,
@@ -123,6 +126,7 @@ pub async fn load_menu(pool: &PgPool) -> Result<Menu, AppError> {
                 sold_out_at,
                 styles: styles_by_menu.remove(&r.id).unwrap_or_default(),
                 components: components_by_menu.remove(&r.id).unwrap_or_default(),
+                id: r.id,
                 code: r.code,
                 name_ko: r.name_ko,
                 name_en: r.name_en,
@@ -137,7 +141,8 @@ pub async fn load_menu(pool: &PgPool) -> Result<Menu, AppError> {
 
     let side_dishes = sqlx::query_as!(
         SideDish,
-        "SELECT code, name_ko, name_en, price AS \"price: Money\" FROM side_dishes WHERE active \
+        "SELECT id, ingredient_id, code, name_ko, name_en, price AS \"price: Money\" \
+         FROM side_dishes WHERE active \
          ORDER BY sort_order, id",
     )
     .fetch_all(pool)

@@ -1,12 +1,11 @@
 //! OrderService: turns a priced request into rows, reserving stock in the same transaction.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use sqlx::{PgConnection, PgPool};
 
-use crate::domain::menu::Menu;
+use crate::domain::menu::{Dinner, Menu};
 use crate::domain::money::Money;
 use crate::domain::order::{
     DeliveryDetails, LineDraft, OrderRequest, SideDishDraft, ADDRESS, LETTERING, NOTES, PHONE,
@@ -137,57 +136,6 @@ pub(crate) fn validate_lines(
     Ok(())
 }
 
-/// Database ids for the codes a request uses.
-struct Ids {
-    menu: HashMap<String, i64>,
-    style: HashMap<(String, String), i64>,
-    component: HashMap<(String, String), (i64, i64)>,
-    side_dish: HashMap<String, (i64, i64)>,
-}
-
-async fn load_ids(conn: &mut PgConnection) -> Result<Ids, AppError> {
-    let menus = sqlx::query!("SELECT code, id FROM menus")
-        .fetch_all(&mut *conn)
-        .await?;
-    let styles = sqlx::query!(
-        "SELECT m.code AS menu_code, s.code AS style_code, s.id \
-         FROM menu_styles s JOIN menus m ON m.id = s.menu_id",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    let components = sqlx::query!(
-        "SELECT m.code AS menu_code, i.code AS ingredient_code, c.id AS component_id, \
-                i.id AS ingredient_id \
-         FROM menu_components c JOIN menus m ON m.id = c.menu_id \
-         JOIN ingredients i ON i.id = c.ingredient_id",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    let sides = sqlx::query!("SELECT code, id, ingredient_id FROM side_dishes")
-        .fetch_all(&mut *conn)
-        .await?;
-    Ok(Ids {
-        menu: menus.into_iter().map(|m| (m.code, m.id)).collect(),
-        style: styles
-            .into_iter()
-            .map(|s| ((s.menu_code, s.style_code), s.id))
-            .collect(),
-        component: components
-            .into_iter()
-            .map(|c| {
-                (
-                    (c.menu_code, c.ingredient_code),
-                    (c.component_id, c.ingredient_id),
-                )
-            })
-            .collect(),
-        side_dish: sides
-            .into_iter()
-            .map(|s| (s.code, (s.id, s.ingredient_id)))
-            .collect(),
-    })
-}
-
 fn missing(field: &str) -> AppError {
     // The pricing step already checked every code against the menu; a miss here means the
     // menu changed in between.
@@ -241,16 +189,16 @@ async fn insert_order(
 async fn insert_line(
     tx: &mut PgConnection,
     menu: &Menu,
-    ids: &Ids,
     order_id: i64,
     line: &LineDraft,
     priced: &PricedLine,
     needed: &mut Needed,
 ) -> Result<(), AppError> {
-    let menu_id = *ids.menu.get(&line.menu).ok_or_else(|| missing("menu"))?;
-    let style_id = *ids
-        .style
-        .get(&(line.menu.clone(), line.style.clone()))
+    let dinner = menu.dinner(&line.menu).ok_or_else(|| missing("menu"))?;
+    let style = dinner
+        .styles
+        .iter()
+        .find(|s| s.code == line.style)
         .ok_or_else(|| missing("style"))?;
     let cake = line.cake.as_ref();
     let item_id = sqlx::query_scalar!(
@@ -258,8 +206,8 @@ async fn insert_line(
             cake_size, cake_flavor, cake_lettering, cake_price) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
         order_id,
-        menu_id,
-        style_id,
+        dinner.id,
+        style.id,
         i32::from(line.quantity.get()),
         priced.unit_price.won(),
         priced.line_total.won(),
@@ -270,20 +218,18 @@ async fn insert_line(
     )
     .fetch_one(&mut *tx)
     .await?;
-    insert_components(tx, menu, ids, item_id, line, needed).await
+    insert_components(tx, dinner, item_id, line, needed).await
 }
 
 /// The line's components: a row for each one the customer changed, and every unit it uses
 /// added to `needed`.
 async fn insert_components(
     tx: &mut PgConnection,
-    menu: &Menu,
-    ids: &Ids,
+    dinner: &Dinner,
     item_id: i64,
     line: &LineDraft,
     needed: &mut Needed,
 ) -> Result<(), AppError> {
-    let dinner = menu.dinner(&line.menu).ok_or_else(|| missing("menu"))?;
     for component in &dinner.components {
         let custom = line
             .customizations
@@ -292,10 +238,6 @@ async fn insert_components(
         let per_dinner = custom.map_or(i64::from(component.default_quantity), |c| {
             i64::from(c.quantity.get())
         });
-        let (component_id, ingredient_id) = *ids
-            .component
-            .get(&(line.menu.clone(), component.code.clone()))
-            .ok_or_else(|| missing("customizations"))?;
         if let Some(custom) = custom {
             let extra = per_dinner - i64::from(component.default_quantity);
             let delta = component.extra_unit_price.won() * extra.max(0);
@@ -303,14 +245,17 @@ async fn insert_components(
                 "INSERT INTO order_item_customizations (order_item_id, component_id, quantity, price_delta) \
                  VALUES ($1, $2, $3, $4)",
                 item_id,
-                component_id,
+                component.component_id,
                 i32::from(custom.quantity.get()),
                 delta,
             )
             .execute(&mut *tx)
             .await?;
         }
-        needed.add(ingredient_id, per_dinner * i64::from(line.quantity.get()));
+        needed.add(
+            component.ingredient_id,
+            per_dinner * i64::from(line.quantity.get()),
+        );
     }
     Ok(())
 }
@@ -318,7 +263,7 @@ async fn insert_components(
 /// The side-dish lines; adds the portions to `needed`.
 async fn insert_side_dishes(
     tx: &mut PgConnection,
-    ids: &Ids,
+    menu: &Menu,
     order_id: i64,
     req: &OrderRequest,
     pricing: &PricingBreakdown,
@@ -326,92 +271,92 @@ async fn insert_side_dishes(
 ) -> Result<(), AppError> {
     needed.begin(OrderPart::SideDishes);
     for (side, priced) in req.side_dishes.iter().zip(&pricing.side_dishes) {
-        let (side_id, ingredient_id) = *ids
-            .side_dish
-            .get(&side.code)
+        let dish = menu
+            .side_dishes
+            .iter()
+            .find(|d| d.code == side.code)
             .ok_or_else(|| missing("side_dishes"))?;
         sqlx::query!(
             "INSERT INTO order_side_dishes (order_id, side_dish_id, quantity, unit_price, line_total) \
              VALUES ($1, $2, $3, $4, $5)",
             order_id,
-            side_id,
+            dish.id,
             i32::from(side.quantity.get()),
             priced.unit_price.won(),
             priced.line_total.won(),
         )
         .execute(&mut *tx)
         .await?;
-        needed.add(ingredient_id, i64::from(side.quantity.get()));
+        needed.add(dish.ingredient_id, i64::from(side.quantity.get()));
     }
     Ok(())
 }
 
 /// The 409 of a shortfall of one ingredient, naming the part of the order that ran short.
-async fn shortfall(
-    tx: &mut PgConnection,
-    store_id: i64,
-    ingredient_id: i64,
-    needed: &Needed,
-) -> Result<AppError, AppError> {
-    let row = sqlx::query!(
-        "SELECT si.quantity_on_hand, i.code FROM store_inventory si \
-         JOIN ingredients i ON i.id = si.ingredient_id \
-         WHERE si.store_id = $1 AND si.ingredient_id = $2",
-        store_id,
-        ingredient_id,
-    )
-    .fetch_optional(&mut *tx)
-    .await?;
-    let on_hand = row.as_ref().map_or(0, |r| i64::from(r.quantity_on_hand));
+fn shortfall(ingredient_id: i64, on_hand: i64, code: Option<String>, needed: &Needed) -> AppError {
     let part = needed.short_part(ingredient_id, on_hand);
     tracing::info!(
-        store_id,
         ingredient_id,
         on_hand,
         ?part,
         "not enough stock; order rolled back"
     );
-    Ok(AppError::OutOfStock {
+    AppError::OutOfStock {
         field: part.map(OrderPart::field),
-        ingredient: row.map(|r| r.code),
-    })
+        ingredient: code,
+    }
 }
 
-/// Takes the units off the store's shelves and records the reservations, in ingredient order;
-/// any shortfall is 409 (the caller's transaction then rolls everything back).
+/// Takes the units off the store's shelves and records the reservations. The shelves are
+/// locked in ingredient order (so two checkouts cannot deadlock) and read in one statement;
+/// any shortfall is 409 (the caller's transaction then rolls everything back); one more
+/// statement takes every ingredient and records its reservation.
 async fn reserve_stock(
     tx: &mut PgConnection,
     order_id: i64,
     store_id: i64,
     needed: Needed,
 ) -> Result<(), AppError> {
-    for (ingredient_id, quantity) in needed.totals() {
-        // Conditional decrement: the row lock serialises concurrent checkouts and the
-        // condition makes a shortfall visible as "no row updated".
-        let reserved = sqlx::query!(
-            "UPDATE store_inventory SET quantity_on_hand = quantity_on_hand - $3 \
-             WHERE store_id = $1 AND ingredient_id = $2 AND quantity_on_hand >= $3",
-            store_id,
-            ingredient_id,
-            quantity as i32,
-        )
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if reserved == 0 {
-            return Err(shortfall(tx, store_id, ingredient_id, &needed).await?);
-        }
-        sqlx::query!(
-            "INSERT INTO order_inventory_reservations (order_id, store_id, ingredient_id, quantity) \
-             VALUES ($1, $2, $3, $4)",
-            order_id,
-            store_id,
-            ingredient_id,
-            quantity as i32,
-        )
-        .execute(&mut *tx)
-        .await?;
+    let totals = needed.totals();
+    if totals.is_empty() {
+        return Ok(());
     }
+    let ids: Vec<i64> = totals.keys().copied().collect();
+    let shelves = sqlx::query!(
+        "SELECT si.ingredient_id, si.quantity_on_hand, i.code FROM store_inventory si \
+         JOIN ingredients i ON i.id = si.ingredient_id \
+         WHERE si.store_id = $1 AND si.ingredient_id = ANY($2) \
+         ORDER BY si.ingredient_id FOR UPDATE OF si",
+        store_id,
+        &ids,
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut units = Vec::with_capacity(ids.len());
+    for (&ingredient_id, &quantity) in &totals {
+        let shelf = shelves.iter().find(|s| s.ingredient_id == ingredient_id);
+        let on_hand = shelf.map_or(0, |s| i64::from(s.quantity_on_hand));
+        if on_hand < quantity {
+            let code = shelf.map(|s| s.code.clone());
+            return Err(shortfall(ingredient_id, on_hand, code, &needed));
+        }
+        units.push(i32::try_from(quantity).map_err(|_| AppError::Internal)?);
+    }
+    sqlx::query!(
+        "WITH need AS (SELECT * FROM unnest($3::bigint[], $4::int[]) AS n(ingredient_id, quantity)), \
+              taken AS ( \
+                UPDATE store_inventory si SET quantity_on_hand = si.quantity_on_hand - need.quantity \
+                FROM need WHERE si.store_id = $2 AND si.ingredient_id = need.ingredient_id \
+                RETURNING si.ingredient_id, need.quantity) \
+         INSERT INTO order_inventory_reservations (order_id, store_id, ingredient_id, quantity) \
+         SELECT $1, $2, taken.ingredient_id, taken.quantity FROM taken",
+        order_id,
+        store_id,
+        &ids,
+        &units,
+    )
+    .execute(&mut *tx)
+    .await?;
     Ok(())
 }
 
@@ -453,7 +398,6 @@ impl OrderService {
             &req.draft(),
         )
         .await?;
-        let ids = load_ids(&mut *tx).await?;
         let applied = serde_json::to_value(pricing.applied_discounts(menu))
             .map_err(|_| AppError::Internal)?;
         let source = req.source.code();
@@ -471,9 +415,9 @@ impl OrderService {
         let mut needed = Needed::default();
         for (i, (line, priced)) in req.lines.iter().zip(&pricing.lines).enumerate() {
             needed.begin(OrderPart::Line(i));
-            insert_line(tx, menu, &ids, order_id, line, priced, &mut needed).await?;
+            insert_line(tx, menu, order_id, line, priced, &mut needed).await?;
         }
-        insert_side_dishes(tx, &ids, order_id, req, &pricing, &mut needed).await?;
+        insert_side_dishes(tx, menu, order_id, req, &pricing, &mut needed).await?;
         reserve_stock(tx, order_id, store_id, needed).await?;
         tracing::info!(order_id, %order_number, final_price = pricing.final_price.won(), "order created");
         Ok(CreatedOrder {
