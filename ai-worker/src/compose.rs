@@ -29,6 +29,7 @@ pub fn analysis(job: &LlmJob, decoded: &Decoded) -> VoiceAnalysis {
     let mut order = decoded.order.clone();
     let usual = usual_order(job, order.menu.as_ref());
     settle_style(job, decoded, &mut order, usual);
+    settle_more_styles(job, decoded, &mut order);
     let intent = match (decoded.intent, &job.order_state) {
         // A "modify" without an order in progress is a new order.
         (Intent::Modify, None) => Intent::Order,
@@ -43,10 +44,14 @@ pub fn analysis(job: &LlmJob, decoded: &Decoded) -> VoiceAnalysis {
     let confidence = confidence(job, decoded, &order, usual.is_some());
 
     let dinner = order.menu.as_deref().and_then(|m| menu.dinner(m));
-    let mut questions = Vec::new();
-    if let (Some(d), None) = (dinner, &order.style) {
-        questions.push(style_question(d, korean));
-    }
+    let mut questions: Vec<String> = order
+        .lines()
+        .iter()
+        .filter(|l| l.style.is_none())
+        .filter_map(|l| menu.dinner(&l.menu))
+        .map(|d| style_question(d, korean))
+        .collect();
+    questions.dedup();
     let state = if order.is_complete() && questions.is_empty() {
         ConversationState::Ready
     } else {
@@ -79,6 +84,7 @@ pub fn analysis(job: &LlmJob, decoded: &Decoded) -> VoiceAnalysis {
         recommended_menu: recommended(job),
         alternatives,
         additional_questions: questions,
+        lines: order.lines(),
         order_state: order,
         state,
     }
@@ -127,6 +133,31 @@ fn settle_style(
     }
 }
 
+/// A further line's style below [`STYLE_MIN_P`] was not said: it is the one that line had so
+/// far, if it was in the order already, else asked.
+fn settle_more_styles(job: &LlmJob, decoded: &Decoded, order: &mut OrderState) {
+    let before = job
+        .order_state
+        .as_ref()
+        .map(|s| s.lines())
+        .unwrap_or_default();
+    for (line, p) in order.more_lines.iter_mut().zip(&decoded.more_p_style) {
+        let named = line.style.as_ref().is_some_and(|st| {
+            decoded
+                .heard
+                .found
+                .iter()
+                .any(|(_, m)| *m == Mention::Style(st.clone()))
+        });
+        if *p < STYLE_MIN_P && !named {
+            line.style = before
+                .iter()
+                .find(|b| b.menu == line.menu)
+                .and_then(|b| b.style.clone());
+        }
+    }
+}
+
 /// Not understood: the order in progress stays as it is, and the customer is asked again.
 fn unclear(job: &LlmJob, decoded: &Decoded, korean: bool) -> VoiceAnalysis {
     let kept = job.order_state.clone().unwrap_or_default();
@@ -159,6 +190,7 @@ fn unclear(job: &LlmJob, decoded: &Decoded, korean: bool) -> VoiceAnalysis {
             "Which dinner would you like?",
         )
         .into()],
+        lines: kept.lines(),
         order_state: kept,
         state: ConversationState::Unclear,
     }
@@ -166,12 +198,18 @@ fn unclear(job: &LlmJob, decoded: &Decoded, korean: bool) -> VoiceAnalysis {
 
 /// Keeping the default amount is not a customization.
 fn drop_included_amounts(menu: &MenuCatalog, order: &mut OrderState) {
-    if let Some(dinner) = order.menu.as_deref().and_then(|m| menu.dinner(m)) {
-        order.customizations.retain(|c| {
-            dinner
-                .component(&c.component)
-                .is_some_and(|comp| comp.default_quantity != c.quantity)
-        });
+    let changed = |dinner: Option<&str>, list: &mut Vec<ai_protocol::Customization>| {
+        if let Some(dinner) = dinner.and_then(|m| menu.dinner(m)) {
+            list.retain(|c| {
+                dinner
+                    .component(&c.component)
+                    .is_some_and(|comp| comp.default_quantity != c.quantity)
+            });
+        }
+    };
+    changed(order.menu.as_deref(), &mut order.customizations);
+    for line in &mut order.more_lines {
+        changed(Some(&line.menu), &mut line.customizations);
     }
 }
 
@@ -183,13 +221,27 @@ fn confidence(job: &LlmJob, decoded: &Decoded, order: &OrderState, usual: bool) 
     let mut confidence = decoded.p_intent.min(decoded.p_menu);
     let named = decoded.heard.dinners();
     let chosen = order.menu.clone().unwrap_or_default();
+    let before = job
+        .order_state
+        .as_ref()
+        .map(|s| s.lines())
+        .unwrap_or_default();
     let edits_an_order = job.order_state.is_some();
     // "The usual": no dinner named, one of the past orders shown to the model chosen.
     let from_history = named.is_empty() && usual;
-    let named_or_edit =
-        named.contains(&chosen) || (edits_an_order && named.is_empty()) || from_history;
-    if !named_or_edit {
-        tracing::debug!(%chosen, ?named, "the chosen dinner was not named");
+    // In an edit the first line's dinner is the order's own, kept, not chosen.
+    let kept_line = before.iter().any(|b| b.menu == chosen);
+    let named_or_edit = named.contains(&chosen)
+        || (edits_an_order && named.is_empty())
+        || from_history
+        || kept_line;
+    // A line added to the order must be a dinner the customer named.
+    let unnamed_new_line = order
+        .more_lines
+        .iter()
+        .any(|l| !named.contains(&l.menu) && !before.iter().any(|b| b.menu == l.menu));
+    if !named_or_edit || unnamed_new_line {
+        tracing::debug!(%chosen, ?named, "a chosen dinner was not named");
         confidence = confidence.min(UNNAMED_DINNER_CAP);
     }
     if !decoded.heard.corrected.is_empty() {
@@ -266,47 +318,56 @@ fn recommended(job: &LlmJob) -> Option<String> {
 }
 
 fn reply(menu: &MenuCatalog, order: &OrderState, korean: bool, state: ConversationState) -> String {
-    let Some(dinner) = order.menu.as_deref().and_then(|m| menu.dinner(m)) else {
+    let lines: Vec<String> = order
+        .lines()
+        .iter()
+        .filter_map(|l| line_text(menu, l, korean))
+        .collect();
+    if lines.is_empty() {
         return String::new();
-    };
-    let style = order.style.as_deref().and_then(|s| dinner.style(s));
-    let quantity = order.quantity.unwrap_or(1);
+    }
     let sides: Vec<&str> = order
         .side_dishes
         .iter()
         .filter_map(|s| menu.side_dish(s))
         .map(|s| in_language(korean, &s.name_ko, &s.name_en))
         .collect();
+    let ready = state == ConversationState::Ready;
     if korean {
-        let mut s = dinner.name_ko.clone();
-        if let Some(st) = style {
-            s.push_str(&format!(" {}", st.name_ko));
-        }
-        s.push_str(&format!(" {quantity}개"));
+        let mut s = lines.join(", ");
         if !sides.is_empty() {
             s.push_str(&format!(", {}", sides.join(", ")));
         }
-        match state {
-            ConversationState::Ready => {
-                s.push_str(" 주문을 준비했어요. 가격을 확인하시고 주문을 확정해 주세요.")
-            }
-            _ => s.push_str(" 주문을 받고 있어요."),
-        }
+        s.push_str(if ready {
+            " 주문을 준비했어요. 가격을 확인하시고 주문을 확정해 주세요."
+        } else {
+            " 주문을 받고 있어요."
+        });
         s
     } else {
-        let mut s = format!("{quantity} × {}", dinner.name_en);
-        if let Some(st) = style {
-            s.push_str(&format!(" ({})", st.name_en));
-        }
+        let mut s = lines.join(", ");
         if !sides.is_empty() {
             s.push_str(&format!(" with {}", sides.join(", ")));
         }
-        match state {
-            ConversationState::Ready => s.push_str(". Check the price and confirm your order."),
-            _ => s.push_str(" so far."),
-        }
+        s.push_str(if ready {
+            ". Check the price and confirm your order."
+        } else {
+            " so far."
+        });
         s
     }
+}
+
+/// One line as the reply names it: "치킨 디너 매운 맛 2개" / "2 × Chicken Dinner (Spicy)".
+fn line_text(menu: &MenuCatalog, line: &ai_protocol::OrderLine, korean: bool) -> Option<String> {
+    let dinner = menu.dinner(&line.menu)?;
+    let style = line.style.as_deref().and_then(|s| dinner.style(s));
+    Some(match (korean, style) {
+        (true, Some(st)) => format!("{} {} {}개", dinner.name_ko, st.name_ko, line.quantity),
+        (true, None) => format!("{} {}개", dinner.name_ko, line.quantity),
+        (false, Some(st)) => format!("{} × {} ({})", line.quantity, dinner.name_en, st.name_en),
+        (false, None) => format!("{} × {}", line.quantity, dinner.name_en),
+    })
 }
 
 #[cfg(test)]
@@ -363,6 +424,7 @@ mod tests {
                 quantity: 1,
             }],
             side_dishes: vec![],
+            more_lines: vec![],
         }
     }
 

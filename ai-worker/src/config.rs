@@ -77,7 +77,7 @@ impl LlmConfig {
                 .into(),
             threads: var(&get, "LLM_THREADS", count)?.unwrap_or_else(default_threads),
             gpu_layers: var(&get, "LLM_GPU_LAYERS", parse)?.unwrap_or(default_gpu_layers()),
-            context_tokens: 4096,
+            context_tokens: 6144,
             draft_ahead: var(&get, "LLM_DRAFT_AHEAD", switch)?.unwrap_or(true),
             prompt_state: var(&get, "LLM_STATE_DIR", PromptStateDir::parse)?
                 .unwrap_or(PromptStateDir::BesideModel),

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use ai_protocol::{Customization, HistoryEntry, Intent, VoiceAnalysis};
+use ai_protocol::{Customization, HistoryEntry, Intent, OrderLine, VoiceAnalysis};
 use serde::Deserialize;
 
 /// The fields a correct analysis must have; absent fields are not scored.
@@ -14,6 +14,8 @@ pub struct Expect {
     pub quantity: Option<u32>,
     pub side_dishes: Option<Vec<String>>,
     pub customizations: Option<Vec<Customization>>,
+    /// Every dinner line, in order, where the case has several.
+    pub lines: Option<Vec<OrderLine>>,
 }
 
 /// One line of an evaluation file: a single utterance, or a multi-turn session.
@@ -47,13 +49,14 @@ impl Case {
     }
 }
 
-pub const FIELDS: [&str; 6] = [
+pub const FIELDS: [&str; 7] = [
     "intent",
     "menu",
     "style",
     "quantity",
     "side_dishes",
     "customizations",
+    "lines",
 ];
 
 /// Which scored fields were right (`None`: not scored for this case).
@@ -96,13 +99,33 @@ pub fn score(expect: &Expect, analysis: &VoiceAnalysis) -> BTreeMap<&'static str
             .customizations
             .as_ref()
             .filter(|_| order_scored)
-            .map(|want| {
-                let key = |c: &Customization| (c.component.clone(), c.quantity);
-                sorted(want.iter().map(key).collect())
-                    == sorted(analysis.customizations.iter().map(key).collect())
-            }),
+            .map(|want| same_customizations(want, &analysis.customizations)),
+    );
+    m.insert(
+        "lines",
+        expect
+            .lines
+            .as_ref()
+            .filter(|_| order_scored)
+            .map(|want| same_lines(want, &analysis.lines)),
     );
     m
+}
+
+fn same_customizations(want: &[Customization], got: &[Customization]) -> bool {
+    let key = |c: &Customization| (c.component.clone(), c.quantity);
+    sorted(want.iter().map(key).collect()) == sorted(got.iter().map(key).collect())
+}
+
+/// The same lines in the same order, each with the same dinner, style, quantity and changes.
+fn same_lines(want: &[OrderLine], got: &[OrderLine]) -> bool {
+    want.len() == got.len()
+        && want.iter().zip(got).all(|(w, g)| {
+            w.menu == g.menu
+                && w.style == g.style
+                && w.quantity == g.quantity
+                && same_customizations(&w.customizations, &g.customizations)
+        })
 }
 
 fn sorted<T: Ord>(mut v: Vec<T>) -> Vec<T> {
@@ -196,6 +219,7 @@ mod tests {
             additional_questions: vec![],
             order_state: OrderState::default(),
             state: ConversationState::Ready,
+            lines: vec![],
         }
     }
 

@@ -19,19 +19,24 @@ pub fn after_component_code(included: u32) -> String {
     format!(",\"included\":{included},\"quantity\":")
 }
 
+/// The first line's fields are the seed's; further lines follow in `more`. A line of the order
+/// so far may be `removed` (see the decoder).
 pub fn analysis_grammar(menu: &MenuCatalog) -> String {
     let mut g = String::new();
-    let dinners: Vec<String> = menu
-        .dinners
-        .iter()
-        .map(|d| format!("d-{}", rule_name(&d.code)))
-        .collect();
+    let names: Vec<String> = menu.dinners.iter().map(|d| rule_name(&d.code)).collect();
+    let alternatives = |prefix: &str| {
+        names
+            .iter()
+            .map(|n| format!("{prefix}-{n}"))
+            .collect::<Vec<_>>()
+            .join(" | ")
+    };
     g.push_str(&format!(
         "root ::= {} ( {} | intent {} ( {} ) )\n",
         lit("{\"intent\":"),
         lit("\"unclear\"}"),
         lit(",\"menu\":"),
-        dinners.join(" | ")
+        alternatives("d")
     ));
     g.push_str(&format!(
         "intent ::= {} | {}\n",
@@ -46,38 +51,63 @@ pub fn analysis_grammar(menu: &MenuCatalog) -> String {
         .map(|s| format!("{} cqty", lit(&format!("\"{}\":", s.code))))
         .collect();
     g.push_str(&format!("sides ::= {}\n", sides.join(" \",\" ")));
+    g.push_str(&format!(
+        "more ::= {} ( line ( \",\" line )* )? \"]\"\n",
+        lit(",\"more\":[")
+    ));
+    g.push_str(&format!(
+        "line ::= {} ( {} )\n",
+        lit("{\"menu\":"),
+        alternatives("l")
+    ));
     for d in &menu.dinners {
-        let name = rule_name(&d.code);
-        let mut styles = vec![lit("null")];
-        styles.extend(d.styles.iter().map(|s| lit(&format!("\"{}\"", s.code))));
-        // Each component with its included amount (context the decoder writes for the model).
-        let components: Vec<String> = d
-            .components
-            .iter()
-            .map(|c| {
-                lit(&format!(
-                    "\"{}\"{}",
-                    c.code,
-                    after_component_code(c.default_quantity)
-                ))
-            })
-            .collect();
-        g.push_str(&format!(
-            "d-{name} ::= {} ( {} ) {} qty {} sides {} ( c-{name} ( \",\" c-{name} )* )? {}\n",
-            lit(&format!("\"{}\",\"style\":", d.code)),
-            styles.join(" | "),
-            lit(",\"quantity\":"),
-            lit(",\"side_dishes\":{"),
-            lit("},\"customizations\":["),
-            lit("]}"),
-        ));
-        g.push_str(&format!(
-            "c-{name} ::= {} ( {} ) cqty \"}}\"\n",
-            lit("{\"component\":"),
-            components.join(" | "),
-        ));
+        dinner_rules(&mut g, d);
     }
     g
+}
+
+/// The rules of one dinner: as the first line (`d-`), as a further line (`l-`), its style and
+/// quantity (`s-`) and its components (`c-`).
+fn dinner_rules(g: &mut String, d: &ai_protocol::MenuDinner) {
+    let name = rule_name(&d.code);
+    let mut styles = vec![lit("null")];
+    styles.extend(d.styles.iter().map(|s| lit(&format!("\"{}\"", s.code))));
+    let removed = lit(",\"removed\":true");
+    let kept = lit(",\"removed\":false");
+    g.push_str(&format!(
+        "s-{name} ::= ( {kept} )? {} ( {} ) {} qty\n",
+        lit(",\"style\":"),
+        styles.join(" | "),
+        lit(",\"quantity\":"),
+    ));
+    g.push_str(&format!(
+        "d-{name} ::= {} ( {removed} | s-{name} ) {} sides {} ( c-{name} ( \",\" c-{name} )* )? \"]\" more \"}}\"\n",
+        lit(&format!("\"{}\"", d.code)),
+        lit(",\"side_dishes\":{"),
+        lit("},\"customizations\":["),
+    ));
+    g.push_str(&format!(
+        "l-{name} ::= {} ( {removed} | s-{name} {} ( c-{name} ( \",\" c-{name} )* )? \"]\" ) \"}}\"\n",
+        lit(&format!("\"{}\"", d.code)),
+        lit(",\"customizations\":["),
+    ));
+    // Each component with its included amount (context the decoder writes for the model).
+    let components: Vec<String> = d
+        .components
+        .iter()
+        .map(|c| {
+            lit(&format!(
+                "\"{}\"{}",
+                c.code,
+                after_component_code(c.default_quantity)
+            ))
+        })
+        .collect();
+    g.push_str(&format!(
+        "c-{name} ::= {} ( {} ) cqty \"}}\"\n",
+        lit("{\"component\":"),
+        components.join(" | "),
+    ));
 }
 
 #[cfg(test)]
@@ -89,7 +119,11 @@ mod tests {
         let menu = crate::seeded_menu();
         let g = analysis_grammar(&menu);
         assert!(g.starts_with("root ::= "));
-        assert!(g.contains(r#"d-champagne-feast ::= "\"champagne_feast\",\"style\":" ( "null" | "\"grand\"" | "\"deluxe\"" )"#), "{g}");
+        assert!(g.contains(r#"s-champagne-feast ::= ( ",\"removed\":false" )? ",\"style\":" ( "null" | "\"grand\"" | "\"deluxe\"" )"#), "{g}");
+        assert!(
+            g.contains(r#"l-chicken ::= "\"chicken\"" ( ",\"removed\":true" | s-chicken"#),
+            "{g}"
+        );
         assert!(g.contains(r#""\"soy_garlic\"""#));
         assert!(
             g.contains(r#"sides ::= "\"fries\":" cqty "," "\"salad\":" cqty"#),

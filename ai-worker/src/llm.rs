@@ -11,7 +11,8 @@ use std::num::NonZeroU32;
 use std::time::Instant;
 
 use ai_protocol::{
-    Customization, Intent, LlmJob, MenuCatalog, MenuComponent, MenuDinner, MenuSideDish, OrderState,
+    Customization, Intent, LlmJob, MenuCatalog, MenuComponent, MenuDinner, MenuSideDish, OrderLine,
+    OrderState,
 };
 use llama_cpp_2::context::params::LlamaContextParams;
 use llama_cpp_2::context::LlamaContext;
@@ -67,6 +68,8 @@ pub struct Decoded {
     pub p_menu: f32,
     pub p_style: f32,
     pub p_quantity: f32,
+    /// The probability of the style of each line after the first.
+    pub more_p_style: Vec<f32>,
     /// The utterance as the model read it.
     pub heard: Heard,
     /// The JSON text the model produced.
@@ -87,6 +90,7 @@ impl Decoded {
             p_menu: 1.0,
             p_style: 1.0,
             p_quantity: 1.0,
+            more_p_style: Vec::new(),
             heard: Heard::default(),
             json: String::new(),
             prompt_tokens: 0,
@@ -179,7 +183,7 @@ impl QwenLlmService {
                 Part::Answer { json, state, heard } => {
                     let answer: Answer = serde_json::from_str(json)
                         .map_err(|e| LlmError::Llama(format!("example answer {json}: {e}")))?;
-                    pieces.extend(answer_segments(&answer, state.as_ref(), &heard, menu)?);
+                    pieces.extend(answer_segments(&answer, state.as_deref(), &heard, menu)?);
                 }
             }
         }
@@ -479,6 +483,53 @@ pub struct Answer {
     pub side_dishes: Vec<String>,
     #[serde(default)]
     pub customizations: Vec<Customization>,
+    /// The first line of the order so far is taken away.
+    #[serde(default)]
+    pub removed: bool,
+    /// The lines after the first: those of the order so far, then new ones.
+    #[serde(default)]
+    pub more: Vec<AnswerLine>,
+}
+
+/// A line of an example answer after the first.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct AnswerLine {
+    pub menu: String,
+    #[serde(default)]
+    pub style: Option<String>,
+    #[serde(default)]
+    pub quantity: Option<u32>,
+    #[serde(default)]
+    pub customizations: Vec<Customization>,
+    #[serde(default)]
+    pub removed: bool,
+}
+
+impl AnswerLine {
+    /// `line` of the order so far, unchanged.
+    fn kept(line: &OrderLine) -> Self {
+        AnswerLine {
+            menu: line.menu.clone(),
+            style: line.style.clone(),
+            quantity: Some(line.quantity),
+            customizations: line.customizations.clone(),
+            removed: false,
+        }
+    }
+
+    /// This line as an answer of its own, for the decisions of one line.
+    fn answer(&self, whole: Option<&Answer>) -> Answer {
+        Answer {
+            intent: whole.map_or(Intent::Order, |w| w.intent),
+            menu: Some(self.menu.clone()),
+            style: self.style.clone(),
+            quantity: self.quantity,
+            side_dishes: Vec::new(),
+            customizations: self.customizations.clone(),
+            removed: self.removed,
+            more: Vec::new(),
+        }
+    }
 }
 
 impl Answer {
@@ -962,6 +1013,10 @@ fn guess(job: &LlmJob, heard: &Heard) -> Answer {
         quantity,
         side_dishes,
         customizations,
+        removed: false,
+        more: state
+            .map(|s| s.more_lines.iter().map(AnswerLine::kept).collect())
+            .unwrap_or_default(),
     }
 }
 
@@ -1024,10 +1079,17 @@ fn component_mention(
         .map(|o| Mention::Component(o.code.clone()))
 }
 
+/// Most dinner lines one order may have (the cart's limit).
+const MAX_LINES: usize = 10;
+
 /// Writes one analysis as JSON through `w`: fixed text with `emit`, every decision with
 /// `choose`. With a `teacher` answer the decisions are that answer's (used to write the prompt's
 /// examples in exactly the token segmentation the live decoder produces). `last_dinner` is the
 /// customer's latest past order's dinner, if any.
+///
+/// The first dinner line is the seed's fields; further lines follow in `more`. Over an order of
+/// Over an order so far, each of its lines keeps its dinner and the model decides whether it
+/// is `removed` (another dinner instead is a line removed and one added); new lines may follow.
 fn write_analysis<W: Writer>(
     w: &mut W,
     priors: &Priors,
@@ -1037,10 +1099,13 @@ fn write_analysis<W: Writer>(
     last_dinner: Option<&str>,
     teacher: Option<&Answer>,
 ) -> Result<Decoded, LlmError> {
+    let first_line = state.and_then(|s| s.first_line());
     let input = AnalysisInput {
         priors,
         menu,
         state,
+        line: first_line.as_ref(),
+        fresh: false,
         heard,
         last_dinner,
         teacher,
@@ -1052,23 +1117,50 @@ fn write_analysis<W: Writer>(
     if intent == Intent::Unclear {
         return Ok(decoded);
     }
-    let (dinner, p_menu) = input.write_dinner(w)?;
-    decoded.p_menu = p_menu;
-    decoded.order.menu = Some(dinner.code.clone());
-    let (style, p_style) = input.write_style(w, dinner)?;
-    decoded.p_style = p_style;
-    decoded.order.style = Some(style);
-    let (quantity, p_quantity) = input.write_quantity(w)?;
-    decoded.p_quantity = p_quantity;
-    decoded.order.quantity = Some(quantity);
-
+    // Over an order of one line the model may change its dinner ("the French dinner
+    // instead"); over several, each line keeps its dinner and may be taken away.
+    let several = state.is_some_and(|s| !s.more_lines.is_empty());
+    let first = match first_line.as_ref().filter(|_| several) {
+        Some(line) => input.write_kept_line_head(w, line, false)?,
+        None => Some(input.write_dinner(w)?),
+    };
+    let mut lines = Vec::new();
+    if let Some((dinner, p_menu)) = first {
+        let (line, p_style, p_quantity) = input.write_line_choices(w, dinner)?;
+        decoded.p_menu = p_menu;
+        decoded.p_style = p_style;
+        decoded.p_quantity = p_quantity;
+        lines.push((line, p_style));
+    }
     // Every side dish and every component gets its own small decision, with its name right
     // before it: a small model answers "how many fries?" far better than it writes a list.
     w.emit("\"side_dishes\":{")?;
-    let means_component = sides_meaning_components(menu, dinner, state, heard);
+    let dinner = first.map(|(d, _)| d);
+    let means_component = dinner
+        .map(|d| sides_meaning_components(menu, d, state, heard))
+        .unwrap_or_else(|| vec![false; menu.side_dishes.len()]);
     decoded.order.side_dishes = input.write_side_dishes(w, &means_component)?;
-    decoded.order.customizations = input.write_customizations(w, dinner, &means_component)?;
+    match (dinner, lines.first_mut()) {
+        (Some(d), Some((line, _))) => {
+            line.customizations = input.write_customizations(w, d, &means_component)?;
+        }
+        _ => w.emit("\"customizations\":[]")?,
+    }
+    let kept = state.map(|s| s.more_lines.as_slice()).unwrap_or_default();
+    lines.extend(input.write_kept_lines(w, kept)?);
+    let mut has: Vec<String> = state
+        .map(|s| s.lines().into_iter().map(|l| l.menu).collect())
+        .unwrap_or_default();
+    has.extend(lines.iter().map(|(l, _)| l.menu.clone()));
+    lines.extend(input.write_new_lines(w, kept.len(), &has, lines.len())?);
     w.emit("}")?;
+    let mut lines = lines.into_iter();
+    match lines.next() {
+        Some((line, _)) => decoded.order.set_first_line(line),
+        // Every line taken away: nothing left to order.
+        None => decoded.intent = Intent::Unclear,
+    }
+    (decoded.order.more_lines, decoded.more_p_style) = lines.unzip();
     Ok(decoded)
 }
 
@@ -1076,13 +1168,191 @@ fn write_analysis<W: Writer>(
 struct AnalysisInput<'a> {
     priors: &'a Priors,
     menu: &'a MenuCatalog,
+    /// The order so far (an edit), if any.
     state: Option<&'a OrderState>,
+    /// The line of the order so far that is being written, if any.
+    line: Option<&'a OrderLine>,
+    /// A line added after the first: the model decides it without priors.
+    fresh: bool,
     heard: &'a Heard,
     last_dinner: Option<&'a str>,
     teacher: Option<&'a Answer>,
 }
 
 impl<'a> AnalysisInput<'a> {
+    /// Writes the dinner of a line kept from the order so far, and whether it is taken away;
+    /// returns the dinner (probability 1: it was not chosen) unless it is. `listed`: a line
+    /// of `more`, not the first.
+    fn write_kept_line_head<W: Writer>(
+        &self,
+        w: &mut W,
+        line: &OrderLine,
+        listed: bool,
+    ) -> Result<Option<(&'a MenuDinner, f32)>, LlmError> {
+        let dinner = self.menu.dinner(&line.menu).ok_or_else(|| {
+            LlmError::Llama(format!(
+                "the order's dinner {} is not on the menu",
+                line.menu
+            ))
+        })?;
+        let (opening, gone) = if listed {
+            ("", "true}")
+        } else {
+            (",", "true,")
+        };
+        w.emit(&format!("{opening}\"menu\":\"{}\",\"removed\":", line.menu))?;
+        let t = self.teacher.map(|t| usize::from(t.removed));
+        // A line stays unless the words name its dinner ("치킨 디너도 추가" keeps the Valentine
+        // dinner; "add more wine" takes nothing away).
+        let named = self.heard.dinners().contains(&line.menu);
+        let keep = if named { 0.0 } else { self.priors.keep };
+        let (removed, _) = w.choose_biased(&["false".into(), gone.into()], t, &[keep])?;
+        Ok((removed == 0).then_some((dinner, 1.0)))
+    }
+
+    /// Writes the style and quantity of a line of `dinner`; returns the line (no customizations
+    /// yet) with the probabilities of its style and quantity.
+    fn write_line_choices<W: Writer>(
+        &self,
+        w: &mut W,
+        dinner: &'a MenuDinner,
+    ) -> Result<(OrderLine, f32, f32), LlmError> {
+        let (style, p_style) = self.write_style(w, dinner)?;
+        let (quantity, p_quantity) = self.write_quantity(w)?;
+        let line = OrderLine {
+            menu: dinner.code.clone(),
+            style: Some(style),
+            quantity,
+            customizations: Vec::new(),
+        };
+        Ok((line, p_style, p_quantity))
+    }
+
+    /// Opens `more` and writes the lines after the first of the order so far (`kept`), each
+    /// kept or taken away; returns those kept with the probability of their style.
+    fn write_kept_lines<W: Writer>(
+        &self,
+        w: &mut W,
+        kept: &'a [OrderLine],
+    ) -> Result<Vec<(OrderLine, f32)>, LlmError> {
+        w.emit(",\"more\":[")?;
+        let mut lines = Vec::new();
+        for (k, line) in kept.iter().enumerate() {
+            let t = self
+                .teacher
+                .and_then(|t| t.more.get(k))
+                .map(|t| t.answer(self.teacher));
+            let input = AnalysisInput {
+                line: Some(line),
+                teacher: t.as_ref(),
+                ..*self
+            };
+            w.emit(if k == 0 { "{" } else { ",{" })?;
+            if let Some((dinner, _)) = input.write_kept_line_head(w, line, true)? {
+                lines.push(input.write_listed_line(w, dinner)?);
+            }
+        }
+        Ok(lines)
+    }
+
+    /// Writes the lines the words add, after `listed` lines of `more`, to an order that has
+    /// dinners `has`, up to [`MAX_LINES`] lines in all (`written` so far), and closes `more`;
+    /// returns each with the probability of its style.
+    fn write_new_lines<W: Writer>(
+        &self,
+        w: &mut W,
+        listed: usize,
+        has: &[String],
+        mut written: usize,
+    ) -> Result<Vec<(OrderLine, f32)>, LlmError> {
+        let mut has = has.to_vec();
+        let mut lines = Vec::new();
+        while written < MAX_LINES {
+            let k = listed + lines.len();
+            let t = self
+                .teacher
+                .and_then(|t| t.more.get(k))
+                .map(|t| t.answer(self.teacher));
+            let more = if k == 0 { "{" } else { ",{" };
+            // A dinner named and not in the order yet is most likely one being added.
+            let wanted = self.new_dinners(&has);
+            let bias = match wanted.is_empty() {
+                true => [self.priors.named_line, 0.0],
+                false => [0.0, self.priors.named_line],
+            };
+            let (stop, _) = w.choose_biased(
+                &["]".into(), more.into()],
+                self.teacher.map(|_| usize::from(t.is_some())),
+                &bias,
+            )?;
+            if stop == 0 {
+                return Ok(lines);
+            }
+            let input = AnalysisInput {
+                line: None,
+                fresh: true,
+                teacher: t.as_ref(),
+                ..*self
+            };
+            w.emit("\"menu\":\"")?;
+            let (dinner, _) = input.write_fresh_dinner(w, &wanted)?;
+            has.push(dinner.code.clone());
+            lines.push(input.write_listed_line(w, dinner)?);
+            written += 1;
+        }
+        w.emit("]")?;
+        Ok(lines)
+    }
+
+    /// The dinners the words name that the order does not have yet (`has`).
+    fn new_dinners(&self, has: &[String]) -> Vec<String> {
+        self.heard
+            .dinners()
+            .into_iter()
+            .filter(|d| !has.contains(d))
+            .collect()
+    }
+
+    /// Chooses the dinner of a line being added: one of `wanted` (see [`Self::new_dinners`]),
+    /// unless the model is sure of another.
+    fn write_fresh_dinner<W: Writer>(
+        &self,
+        w: &mut W,
+        wanted: &[String],
+    ) -> Result<(&'a MenuDinner, f32), LlmError> {
+        let menu = self.menu;
+        let options: Vec<String> = menu
+            .dinners
+            .iter()
+            .map(|d| format!("{}\"", d.code))
+            .collect();
+        let t = self.teacher.and_then(|t| {
+            menu.dinners
+                .iter()
+                .position(|d| Some(&d.code) == t.menu.as_ref())
+        });
+        let bias: Vec<f32> = menu
+            .dinners
+            .iter()
+            .map(|d| f32::from(u8::from(wanted.contains(&d.code))) * self.priors.named_line)
+            .collect();
+        let (i, p) = w.choose_biased(&options, t, &bias)?;
+        Ok((&menu.dinners[i], p))
+    }
+
+    /// Writes the rest of a further line of `dinner` and closes it.
+    fn write_listed_line<W: Writer>(
+        &self,
+        w: &mut W,
+        dinner: &'a MenuDinner,
+    ) -> Result<(OrderLine, f32), LlmError> {
+        let (mut line, p_style, _) = self.write_line_choices(w, dinner)?;
+        let means_component = vec![false; self.menu.side_dishes.len()];
+        line.customizations = self.write_customizations(w, dinner, &means_component)?;
+        w.emit("}")?;
+        Ok((line, p_style))
+    }
+
     /// Writes the intent; returns it with the probability that the utterance is an order.
     fn write_intent<W: Writer>(&self, w: &mut W) -> Result<(Intent, f32), LlmError> {
         // Opening quotes are part of the fixed text, so that every option of a choice starts at
@@ -1113,8 +1383,13 @@ impl<'a> AnalysisInput<'a> {
 
     /// Writes the dinner; returns it with its probability.
     fn write_dinner<W: Writer>(&self, w: &mut W) -> Result<(&'a MenuDinner, f32), LlmError> {
-        let menu = self.menu;
         w.emit(",\"menu\":\"")?;
+        self.write_dinner_choice(w)
+    }
+
+    /// Chooses the dinner after its opening quote; returns it with its probability.
+    fn write_dinner_choice<W: Writer>(&self, w: &mut W) -> Result<(&'a MenuDinner, f32), LlmError> {
+        let menu = self.menu;
         let options: Vec<String> = menu
             .dinners
             .iter()
@@ -1134,20 +1409,17 @@ impl<'a> AnalysisInput<'a> {
     fn dinner_bias(&self) -> Vec<f32> {
         let menu = self.menu;
         let names_no_dinner = !self.heard.names_a(|m| matches!(m, Mention::Dinner(_)));
-        match (self.state, self.last_dinner) {
+        match (self.line, self.last_dinner) {
             (Some(s), _) if names_no_dinner => {
                 let mut bias = keep_prior(
                     self.priors.keep,
-                    s.menu.as_ref(),
+                    Some(&s.menu),
                     menu.dinners.iter().map(|d| &d.code),
                 );
                 // Words that name only the current dinner's components ("베이컨 빼주세요" in an
                 // English dinner) are about it: the model still moved to a chicken dinner.
                 let named = self.heard.components();
-                let current = menu
-                    .dinners
-                    .iter()
-                    .position(|d| Some(&d.code) == s.menu.as_ref());
+                let current = menu.dinners.iter().position(|d| d.code == s.menu);
                 if let Some(i) = current.filter(|&i| {
                     !named.is_empty()
                         && named.iter().all(|c| menu.dinners[i].component(c).is_some())
@@ -1185,10 +1457,13 @@ impl<'a> AnalysisInput<'a> {
                 .iter()
                 .position(|s| Some(&s.code) == t.style.as_ref())
         });
-        let bias = match self.state {
+        let says_a_style = self.heard.names_a(|m| matches!(m, Mention::Style(_)));
+        let bias = match self.line {
             Some(s)
-                if s.menu.as_ref() == Some(&dinner.code)
-                    && !self.heard.names_a(|m| matches!(m, Mention::Style(_))) =>
+                if s.style
+                    .as_ref()
+                    .is_some_and(|st| dinner.style(st).is_some())
+                    && (!says_a_style || !self.addressed()) =>
             {
                 keep_prior(
                     self.priors.keep,
@@ -1200,6 +1475,19 @@ impl<'a> AnalysisInput<'a> {
         };
         let (i, p) = w.choose_biased(&options, t, &bias)?;
         Ok((dinner.styles[i].code.clone(), p))
+    }
+
+    /// Whether the words may be about the line being written: they name its dinner, or no
+    /// dinner at all. A line of the order so far that the words pass over keeps what it has
+    /// ("발렌타인은 디럭스로" leaves the chicken dinners alone).
+    fn addressed(&self) -> bool {
+        match self.line.filter(|_| !self.fresh) {
+            Some(line) => {
+                let named = self.heard.dinners();
+                named.is_empty() || named.contains(&line.menu)
+            }
+            None => true,
+        }
     }
 
     /// Writes the number of dinners (1–10); returns it with its probability.
@@ -1219,7 +1507,13 @@ impl<'a> AnalysisInput<'a> {
     fn quantity_bias(&self) -> Vec<f32> {
         let (heard, priors) = (self.heard, self.priors);
         let names_a_dinner = heard.names_a(|m| matches!(m, Mention::Dinner(_)));
-        let kept = match self.state.and_then(|s| s.quantity) {
+        if let Some(line) = self.line.filter(|_| !self.addressed()) {
+            return quantity_prior(line.quantity, priors.keep);
+        }
+        if self.fresh {
+            return Vec::new();
+        }
+        let kept = match self.line.map(|s| s.quantity) {
             Some(current) => Some(current),
             None if names_a_dinner && heard.says_a_number() => Some(1),
             None => None,
@@ -1296,7 +1590,7 @@ impl<'a> AnalysisInput<'a> {
 
     /// The order's change to component `code` so far, if any.
     fn changed(&self, code: &str) -> Option<&'a Customization> {
-        self.state
+        self.line
             .and_then(|s| s.customizations.iter().find(|c| c.component == code))
     }
 
@@ -1318,8 +1612,10 @@ impl<'a> AnalysisInput<'a> {
         // Each asked component with what in the utterance names it.
         let mut asked = Vec::new();
         let mut remaining = Vec::new();
+        let addressed = self.addressed();
         for c in &dinner.components {
-            let named = component_mention(self.menu, dinner, self.heard, c, means_component);
+            let named = component_mention(self.menu, dinner, self.heard, c, means_component)
+                .filter(|_| addressed);
             if named.is_some() || self.changed(&c.code).is_some() {
                 asked.push((c, named));
             } else {
@@ -1505,6 +1801,29 @@ mod tests {
         let a = drafted(&j);
         assert_eq!(amounts(&a), [("bacon", 5), ("bread", 0)]);
         assert_eq!(a.side_dishes, ["fries"]);
+    }
+
+    #[test]
+    fn every_example_answer_is_json_with_all_its_lines() {
+        let menu = crate::seeded_menu();
+        let mut several = 0;
+        for part in system_prefix(&menu) {
+            let Part::Answer { json, state, heard } = part else {
+                continue;
+            };
+            let answer: Answer = serde_json::from_str(json).unwrap();
+            let text = answer_segments(&answer, state.as_deref(), &heard, &menu)
+                .unwrap()
+                .concat();
+            let v: serde_json::Value =
+                serde_json::from_str(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            if answer.intent != Intent::Unclear {
+                let more = v["more"].as_array().unwrap();
+                assert_eq!(more.len(), answer.more.len(), "{text}");
+                several += usize::from(!more.is_empty());
+            }
+        }
+        assert!(several >= 4, "examples of several lines: {several}");
     }
 
     #[test]

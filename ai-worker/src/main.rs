@@ -325,6 +325,22 @@ fn print_case(
         analysis.confidence,
         if wrong.is_empty() { String::new() } else { format!("wrong: {}", wrong.join(",")) }
     );
+    if analysis.lines.len() > 1 || scores.get("lines").copied().flatten().is_some() {
+        let lines: Vec<String> = analysis
+            .lines
+            .iter()
+            .map(|l| {
+                let custom: Vec<String> = l
+                    .customizations
+                    .iter()
+                    .map(|c| format!("{}={}", c.component, c.quantity))
+                    .collect();
+                let style = l.style.as_deref().unwrap_or("?");
+                format!("{} {style} x{} {custom:?}", l.menu, l.quantity)
+            })
+            .collect();
+        println!("       lines: {}", lines.join(" | "));
+    }
 }
 
 /// The scores of a run: overall, per language and per kind of sentence.
@@ -414,6 +430,7 @@ fn empty_analysis() -> ai_protocol::VoiceAnalysis {
         additional_questions: vec![],
         order_state: OrderState::default(),
         state: ai_protocol::ConversationState::Unclear,
+        lines: vec![],
     }
 }
 

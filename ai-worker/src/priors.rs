@@ -28,6 +28,11 @@ pub struct Priors {
     pub dinner_number: f32,
     /// For keeping the current dinner when the words name only its components.
     pub own_components: f32,
+    /// For a dinner the words name and the order does not have yet, as the dinner of a line
+    /// added after the first, and against adding a line when there is none: the small model
+    /// copied the first line's dinner ("and throw in a simple french dinner too" added a
+    /// second Valentine dinner).
+    pub named_line: f32,
     /// For keeping what an edit does not name: dinner, style, quantity, components, and no
     /// new component changes.
     pub keep: f32,
@@ -43,6 +48,7 @@ impl Default for Priors {
             more_cue: 7.0,
             set_cue: 5.0,
             dinner_number: 3.0,
+            named_line: 6.0,
             own_components: 2.0,
             keep: 3.0,
         }
@@ -59,6 +65,7 @@ impl Priors {
         more_cue: 0.0,
         set_cue: 0.0,
         dinner_number: 0.0,
+        named_line: 0.0,
         own_components: 0.0,
         keep: 0.0,
     };
@@ -95,6 +102,7 @@ impl Priors {
             "more_cue" => &mut self.more_cue,
             "set_cue" => &mut self.set_cue,
             "dinner_number" => &mut self.dinner_number,
+            "named_line" => &mut self.named_line,
             "own_components" => &mut self.own_components,
             "keep" => &mut self.keep,
             _ => return None,

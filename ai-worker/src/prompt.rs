@@ -1,7 +1,9 @@
 //! What the model reads: the live menu, rules, worked examples (the cached prefix) and the
 //! utterance with the session's order so far (the per-job suffix).
 
-use ai_protocol::{HistoryEntry, MenuCatalog, MenuComponent, MenuSideDish, OrderState};
+use ai_protocol::{
+    Customization, HistoryEntry, MenuCatalog, MenuComponent, MenuSideDish, OrderState,
+};
 
 /// Worked examples. Written for the prompt, not taken from any evaluation file, and phrased
 /// differently from the evaluation sets so that scores measure generalisation.
@@ -51,6 +53,44 @@ const EXAMPLES: &[(&str, Option<&str>, &str)] = &[
         r#"{"intent":"modify","menu":"chicken","style":"spicy","quantity":2,"side_dishes":["garlic_bread"],"customizations":[]}"#,
     ),
     (
+        "잉글리시 디너 디럭스 두 개하고 샴페인 축제 디너 그랜드 하나 부탁해요",
+        None,
+        r#"{"intent":"order","menu":"english","style":"deluxe","quantity":2,"side_dishes":[],"customizations":[],"more":[{"menu":"champagne_feast","style":"grand","quantity":1}]}"#,
+    ),
+    (
+        "one french dinner simple for me and two original chicken dinners for the kids, plus fries",
+        None,
+        r#"{"intent":"order","menu":"french","style":"simple","quantity":1,"side_dishes":["fries"],"customizations":[],"more":[{"menu":"chicken","style":"original","quantity":2}]}"#,
+    ),
+    (
+        "프렌치 디너 심플도 하나 추가해 주세요",
+        Some(
+            r#"{"menu":"chicken","style":"spicy","quantity":1,"side_dishes":[],"customizations":[]}"#,
+        ),
+        r#"{"intent":"modify","menu":"chicken","style":"spicy","quantity":1,"side_dishes":[],"customizations":[],"more":[{"menu":"french","style":"simple","quantity":1}]}"#,
+    ),
+    (
+        "치킨은 취소할게요",
+        Some(
+            r#"{"menu":"chicken","style":"spicy","quantity":2,"side_dishes":["cola"],"customizations":[],"more_lines":[{"menu":"french","style":"grand","quantity":1}]}"#,
+        ),
+        r#"{"intent":"modify","removed":true,"side_dishes":["cola"],"more":[{"menu":"french","style":"grand","quantity":1}]}"#,
+    ),
+    (
+        "make the valentine dinners deluxe",
+        Some(
+            r#"{"menu":"french","style":"simple","quantity":1,"side_dishes":[],"customizations":[],"more_lines":[{"menu":"valentine","style":"grand","quantity":2}]}"#,
+        ),
+        r#"{"intent":"modify","menu":"french","style":"simple","quantity":1,"side_dishes":[],"customizations":[],"more":[{"menu":"valentine","style":"deluxe","quantity":2}]}"#,
+    ),
+    (
+        "switch that to a champagne feast, please",
+        Some(
+            r#"{"menu":"french","style":"deluxe","quantity":2,"side_dishes":[],"customizations":[]}"#,
+        ),
+        r#"{"intent":"modify","menu":"champagne_feast","style":"deluxe","quantity":2,"side_dishes":[],"customizations":[]}"#,
+    ),
+    (
         "english dinner grand with a salad and a cola",
         None,
         r#"{"intent":"order","menu":"english","style":"grand","quantity":1,"side_dishes":["salad","cola"],"customizations":[]}"#,
@@ -81,8 +121,8 @@ type PastOrder = (&'static str, &'static str, u32);
 const HISTORY_EXAMPLES: &[(&str, &[PastOrder], &str)] = &[
     (
         "지난번이랑 똑같이 해 주세요",
-        &[("french", "deluxe", 2), ("chicken", "spicy", 1)],
-        r#"{"intent":"order","menu":"french","style":"deluxe","quantity":2,"side_dishes":[],"customizations":[]}"#,
+        &[("valentine", "simple", 2), ("chicken", "spicy", 1)],
+        r#"{"intent":"order","menu":"valentine","style":"simple","quantity":2,"side_dishes":[],"customizations":[]}"#,
     ),
     (
         "my usual order, but three of them this time",
@@ -103,7 +143,7 @@ pub enum Part {
     Text(String),
     Answer {
         json: &'static str,
-        state: Option<OrderState>,
+        state: Option<Box<OrderState>>,
         heard: Heard,
     },
 }
@@ -141,7 +181,7 @@ pub fn system_prefix(menu: &MenuCatalog) -> Vec<Part> {
         )));
         parts.push(Part::Answer {
             json: answer,
-            state,
+            state: state.map(Box::new),
             heard,
         });
         parts.push(Part::Text("<|im_end|>\n".into()));
@@ -727,24 +767,40 @@ fn state_json(state: &OrderState, menu: &MenuCatalog) -> String {
             format!("\"{}\":{n}", s.code)
         })
         .collect();
-    let components: Vec<String> = state
-        .customizations
+    let more: Vec<String> = state
+        .more_lines
         .iter()
+        .map(|l| {
+            format!(
+                r#"{{"menu":"{}","style":{},"quantity":{},"customizations":[{}]}}"#,
+                l.menu,
+                quoted(&l.style),
+                l.quantity,
+                customizations_json(&l.customizations)
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"menu":{},"style":{},"quantity":{},"side_dishes":{{{}}},"customizations":[{}],"more":[{}]}}"#,
+        quoted(&state.menu),
+        quoted(&state.style),
+        state.quantity.unwrap_or(1),
+        sides.join(","),
+        customizations_json(&state.customizations),
+        more.join(",")
+    )
+}
+
+fn customizations_json(list: &[Customization]) -> String {
+    list.iter()
         .map(|c| {
             format!(
                 r#"{{"component":"{}","quantity":{}}}"#,
                 c.component, c.quantity
             )
         })
-        .collect();
-    format!(
-        r#"{{"menu":{},"style":{},"quantity":{},"side_dishes":{{{}}},"customizations":[{}]}}"#,
-        quoted(&state.menu),
-        quoted(&state.style),
-        state.quantity.unwrap_or(1),
-        sides.join(","),
-        components.join(",")
-    )
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 const NUMBER_WORDS: &[(&str, u32)] = &[

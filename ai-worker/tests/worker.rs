@@ -140,6 +140,45 @@ fn orders_in_korean_and_english_are_understood() {
     assert!(misses.len() <= 1, "misunderstood:\n{}", misses.join("\n"));
 }
 
+/// Each line as (dinner, style, quantity).
+fn lines(a: &VoiceAnalysis) -> Vec<(&str, Option<&str>, u32)> {
+    a.lines
+        .iter()
+        .map(|l| (l.menu.as_str(), l.style.as_deref(), l.quantity))
+        .collect()
+}
+
+#[test]
+fn several_dinners_become_lines_and_an_edit_removes_the_line_it_names() {
+    let both = analyze(
+        "발렌타인 디너 그랜드 하나하고 치킨 디너 매운 맛 두 개요",
+        None,
+    );
+    assert_eq!(
+        lines(&both),
+        [
+            ("valentine", Some("grand"), 1),
+            ("chicken", Some("spicy"), 2)
+        ],
+        "{both:?}"
+    );
+    assert_eq!(
+        both.menu.as_deref(),
+        Some("valentine"),
+        "the seed's fields: line 1"
+    );
+    assert!(both.is_confident(), "{both:?}");
+
+    let removed = analyze("remove the chicken dinners", Some(both.order_state.clone()));
+    assert_eq!(
+        lines(&removed),
+        [("valentine", Some("grand"), 1)],
+        "{removed:?}"
+    );
+    assert!(removed.is_confident(), "{removed:?}");
+    assert!(removed.order_state.more_lines.is_empty());
+}
+
 #[test]
 fn unclear_sentences_go_back_to_the_customer() {
     for text in [

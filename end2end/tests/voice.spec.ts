@@ -83,6 +83,21 @@ test.describe('an English microphone', () => {
     );
   });
 
+  test('one utterance of two dinners fills two cart lines, priced and paid as one order', async ({ page }) => {
+    test.setTimeout(4 * TURN_MS);
+    await signUp(page);
+    const lines = page.getByTestId('cart-line-name');
+    await typeUtterance(page, '발렌타인 디너 그랜드 하나하고 치킨 디너 매운 맛 두 개요');
+    const price = await expectPreview(page);
+    await expect(lines).toHaveCount(2);
+    await expect(lines.nth(0)).toHaveText('발렌타인 디너 · 그랜드 × 1');
+    await expect(lines.nth(1)).toHaveText('치킨 디너 · 매운 맛 × 2');
+    // (48,000 + 8,000) + 2 × (28,000 + 1,000): both lines in the quote.
+    await expect(page.getByTestId('price-original')).toHaveText('114,000원');
+    await confirmAndPay(page, price, '주문이 생성되었습니다');
+    await expect(page.getByTestId('order-item')).toHaveCount(2);
+  });
+
   test('stock short at confirmation shows the 409 message and creates nothing', async ({ page }) => {
     test.setTimeout(3 * TURN_MS);
     await signUp(page);

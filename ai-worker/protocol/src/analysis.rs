@@ -53,6 +53,20 @@ pub struct OrderState {
     /// Side dish codes; a code listed twice means two of it.
     #[serde(default)]
     pub side_dishes: Vec<String>,
+    /// The order's dinner lines after the first (the first is the fields above).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub more_lines: Vec<OrderLine>,
+}
+
+/// One dinner line of an order: a dinner, its style, how many, and its component changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrderLine {
+    pub menu: String,
+    pub style: Option<String>,
+    pub quantity: u32,
+    #[serde(default)]
+    pub customizations: Vec<Customization>,
 }
 
 /// What the worker understood from one utterance.
@@ -75,6 +89,10 @@ pub struct VoiceAnalysis {
     /// The session's order after this utterance.
     pub order_state: OrderState,
     pub state: ConversationState,
+    /// Every dinner line of the order, the first being `menu`, `style`, `quantity` and
+    /// `customizations`; empty when no dinner is known.
+    #[serde(default)]
+    pub lines: Vec<OrderLine>,
 }
 
 impl VoiceAnalysis {
@@ -154,6 +172,9 @@ impl OrderState {
                 return Err(MenuMismatch::QuantityOutOfRange(q));
             }
         }
+        for line in &self.more_lines {
+            OrderState::from_line(line).check(menu)?;
+        }
         for side in &self.side_dishes {
             if menu.side_dish(side).is_none() {
                 return Err(MenuMismatch::UnknownSideDish(side.clone()));
@@ -164,7 +185,47 @@ impl OrderState {
 
     /// True when the order can be priced and confirmed.
     pub fn is_complete(&self) -> bool {
-        self.menu.is_some() && self.style.is_some() && self.quantity.is_some()
+        self.menu.is_some()
+            && self.style.is_some()
+            && self.quantity.is_some()
+            && self.more_lines.iter().all(|l| l.style.is_some())
+    }
+
+    /// An order of `line` alone, without side dishes.
+    pub fn from_line(line: &OrderLine) -> Self {
+        OrderState {
+            menu: Some(line.menu.clone()),
+            style: line.style.clone(),
+            quantity: Some(line.quantity),
+            customizations: line.customizations.clone(),
+            ..OrderState::default()
+        }
+    }
+
+    /// The first line, where a dinner is known.
+    pub fn first_line(&self) -> Option<OrderLine> {
+        Some(OrderLine {
+            menu: self.menu.clone()?,
+            style: self.style.clone(),
+            quantity: self.quantity.unwrap_or(1),
+            customizations: self.customizations.clone(),
+        })
+    }
+
+    /// Every line, the first included.
+    pub fn lines(&self) -> Vec<OrderLine> {
+        self.first_line()
+            .into_iter()
+            .chain(self.more_lines.iter().cloned())
+            .collect()
+    }
+
+    /// Makes `line` the first line (its fields replace the first line's).
+    pub fn set_first_line(&mut self, line: OrderLine) {
+        self.menu = Some(line.menu);
+        self.style = line.style;
+        self.quantity = Some(line.quantity);
+        self.customizations = line.customizations;
     }
 }
 
@@ -212,7 +273,32 @@ mod tests {
                 quantity: 2,
             }],
             side_dishes: vec!["fries".into()],
+            more_lines: vec![],
         }
+    }
+
+    #[test]
+    fn further_lines_are_checked_and_complete_only_with_a_style() {
+        let mut s = state();
+        s.more_lines = vec![OrderLine {
+            menu: "chicken".into(),
+            style: None,
+            quantity: 1,
+            customizations: vec![],
+        }];
+        assert_eq!(s.check(&menu()), Ok(()));
+        assert!(!s.is_complete(), "line 2 has no style yet");
+        assert_eq!(s.lines().len(), 2);
+        s.more_lines[0].style = Some("spicy".into());
+        assert!(s.is_complete());
+        s.more_lines[0].menu = "pizza".into();
+        assert_eq!(
+            s.check(&menu()),
+            Err(MenuMismatch::UnknownMenu("pizza".into()))
+        );
+        s.more_lines[0].menu = "chicken".into();
+        s.more_lines[0].quantity = 11;
+        assert_eq!(s.check(&menu()), Err(MenuMismatch::QuantityOutOfRange(11)));
     }
 
     #[test]

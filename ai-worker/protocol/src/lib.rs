@@ -14,7 +14,7 @@ pub mod analysis;
 pub mod menu;
 
 pub use analysis::{
-    ConversationState, Customization, Intent, MenuMismatch, OrderState, VoiceAnalysis,
+    ConversationState, Customization, Intent, MenuMismatch, OrderLine, OrderState, VoiceAnalysis,
     CONFIDENCE_THRESHOLD,
 };
 pub use menu::{MenuCatalog, MenuComponent, MenuDinner, MenuSideDish, MenuStyle};

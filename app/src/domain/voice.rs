@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 pub use ai_protocol::{
-    ConversationState, Customization, Intent, OrderState, VoiceAnalysis, CONFIDENCE_THRESHOLD,
+    ConversationState, Customization, Intent, OrderLine, OrderState, VoiceAnalysis,
+    CONFIDENCE_THRESHOLD,
 };
 
 use crate::domain::order::{
@@ -185,18 +186,30 @@ pub enum DraftError {
     SideDishCount { code: String, count: usize },
 }
 
-/// The voice session's order as the GUI builder's draft: `None` until it names a dinner, a
-/// style and a quantity. Side dishes listed twice become quantity 2; a component customised
+/// The voice session's order as the GUI builder's draft: `None` until every line has a dinner,
+/// a style and a quantity. Side dishes listed twice become quantity 2; a component customised
 /// twice keeps its last quantity.
 pub fn order_draft(state: &OrderState) -> Result<Option<OrderDraft>, DraftError> {
-    let (Some(menu), Some(style), Some(quantity)) = (&state.menu, &state.style, state.quantity)
-    else {
+    let lines = state.lines();
+    if lines.is_empty() || state.style.is_none() || lines.iter().any(|l| l.style.is_none()) {
         return Ok(None);
-    };
-    let quantity =
-        Quantity::try_from(i64::from(quantity)).map_err(|_| DraftError::Quantity(quantity))?;
+    }
+    let lines = lines
+        .iter()
+        .map(|l| line_draft(l, l.style.clone().unwrap_or_default()))
+        .collect::<Result<Vec<_>, DraftError>>()?;
+    Ok(Some(OrderDraft {
+        lines,
+        side_dishes: side_dish_drafts(&state.side_dishes)?,
+    }))
+}
+
+/// One voice line as a builder line of `style` (the line's own, or one the page picks).
+pub fn line_draft(line: &OrderLine, style: String) -> Result<LineDraft, DraftError> {
+    let quantity = Quantity::try_from(i64::from(line.quantity))
+        .map_err(|_| DraftError::Quantity(line.quantity))?;
     let mut customizations: Vec<CustomizationDraft> = Vec::new();
-    for c in &state.customizations {
+    for c in &line.customizations {
         let q = ComponentQuantity::try_from(i64::from(c.quantity)).map_err(|_| {
             DraftError::ComponentQuantity {
                 component: c.component.clone(),
@@ -214,15 +227,26 @@ pub fn order_draft(state: &OrderState) -> Result<Option<OrderDraft>, DraftError>
             }),
         }
     }
-    // Counted in first-mention order so the draft reads like the utterance.
+    Ok(LineDraft {
+        menu: line.menu.clone(),
+        style,
+        quantity,
+        customizations,
+        cake: None,
+    })
+}
+
+/// Side dish codes, a code listed twice meaning two, as drafts in first-mention order (so the
+/// draft reads like the utterance).
+pub fn side_dish_drafts(codes: &[String]) -> Result<Vec<SideDishDraft>, DraftError> {
     let mut counts: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-    for (i, code) in state.side_dishes.iter().enumerate() {
+    for (i, code) in codes.iter().enumerate() {
         counts.entry(code.as_str()).or_insert((i, 0)).1 += 1;
     }
     let mut ordered: Vec<(&str, usize, usize)> =
         counts.into_iter().map(|(c, (i, n))| (c, i, n)).collect();
     ordered.sort_by_key(|(_, first, _)| *first);
-    let side_dishes = ordered
+    ordered
         .into_iter()
         .map(|(code, _, count)| {
             let quantity = i64::try_from(count)
@@ -237,29 +261,21 @@ pub fn order_draft(state: &OrderState) -> Result<Option<OrderDraft>, DraftError>
                 quantity,
             })
         })
-        .collect::<Result<Vec<_>, DraftError>>()?;
-    Ok(Some(OrderDraft {
-        lines: vec![LineDraft {
-            menu: menu.clone(),
-            style: style.clone(),
-            quantity,
-            customizations,
-            cake: None,
-        }],
-        side_dishes,
-    }))
+        .collect()
 }
 
-/// The inverse of [`order_draft`]: the builder's draft as a voice session's order, so the next
-/// utterance edits what the customer sees (hand edits included). `style_chosen` is false while
-/// the builder only shows the dinner's first style because nobody picked one: the style then
-/// stays unsaid and the AI keeps asking for it. Only the first line is a voice order's.
-pub fn order_state_from_draft(draft: &OrderDraft, style_chosen: bool) -> Option<OrderState> {
-    let line = draft.lines.first()?;
-    Some(OrderState {
-        menu: Some(line.menu.clone()),
-        style: style_chosen.then(|| line.style.clone()),
-        quantity: Some(u32::from(line.quantity.get())),
+/// The inverse of [`order_draft`]: the builder's cart as a voice session's order, so the next
+/// utterance edits what the customer sees (hand edits included). `unsaid_style`: the line whose
+/// style the builder only shows because nobody picked one; its style stays unsaid and the AI
+/// keeps asking for it. A cake stays on the page's side: the AI does not take cake orders.
+pub fn order_state_from_draft(
+    draft: &OrderDraft,
+    unsaid_style: Option<usize>,
+) -> Option<OrderState> {
+    let mut lines = draft.lines.iter().enumerate().map(|(i, line)| OrderLine {
+        menu: line.menu.clone(),
+        style: (unsaid_style != Some(i)).then(|| line.style.clone()),
+        quantity: u32::from(line.quantity.get()),
         customizations: line
             .customizations
             .iter()
@@ -268,12 +284,18 @@ pub fn order_state_from_draft(draft: &OrderDraft, style_chosen: bool) -> Option<
                 quantity: u32::from(c.quantity.get()),
             })
             .collect(),
+    });
+    let mut state = OrderState {
         side_dishes: draft
             .side_dishes
             .iter()
             .flat_map(|s| std::iter::repeat_n(s.code.clone(), usize::from(s.quantity.get())))
             .collect(),
-    })
+        ..OrderState::default()
+    };
+    state.set_first_line(lines.next()?);
+    state.more_lines = lines.collect();
+    Some(state)
 }
 
 #[cfg(test)]
@@ -361,6 +383,7 @@ mod tests {
                 },
             ],
             side_dishes: vec!["fries".into(), "cola".into(), "fries".into()],
+            more_lines: vec![],
         }
     }
 
@@ -389,7 +412,7 @@ mod tests {
         let mut original = state();
         original.customizations.remove(0);
         let draft = order_draft(&original).unwrap().unwrap();
-        let back = order_state_from_draft(&draft, true).unwrap();
+        let back = order_state_from_draft(&draft, None).unwrap();
         assert_eq!(back.menu, original.menu);
         assert_eq!(back.style, original.style);
         assert_eq!(back.quantity, original.quantity);
@@ -399,9 +422,39 @@ mod tests {
         assert_eq!(sides, vec!["cola", "fries", "fries"]);
         assert_eq!(order_draft(&back).unwrap(), Some(draft.clone()));
 
-        let unpicked = order_state_from_draft(&draft, false).unwrap();
+        let unpicked = order_state_from_draft(&draft, Some(0)).unwrap();
         assert_eq!(unpicked.style, None, "a style nobody picked is not said");
-        assert_eq!(order_state_from_draft(&OrderDraft::default(), true), None);
+        assert_eq!(order_state_from_draft(&OrderDraft::default(), None), None);
+    }
+
+    #[test]
+    fn every_line_goes_to_the_draft_and_back() {
+        let mut original = state();
+        original.more_lines = vec![OrderLine {
+            menu: "valentine".into(),
+            style: Some("deluxe".into()),
+            quantity: 1,
+            customizations: vec![Customization {
+                component: "wine".into(),
+                quantity: 0,
+            }],
+        }];
+        let draft = order_draft(&original).unwrap().unwrap();
+        let menus: Vec<&str> = draft.lines.iter().map(|l| l.menu.as_str()).collect();
+        assert_eq!(menus, ["chicken", "valentine"]);
+        assert_eq!(draft.lines[1].customizations[0].quantity.get(), 0);
+        let back = order_state_from_draft(&draft, Some(1)).unwrap();
+        assert_eq!(back.menu.as_deref(), Some("chicken"));
+        assert_eq!(back.more_lines.len(), 1);
+        assert_eq!(
+            back.more_lines[0].style, None,
+            "line 1's style was not picked"
+        );
+        assert_eq!(
+            order_draft(&back),
+            Ok(None),
+            "a line without a style is not a draft"
+        );
     }
 
     #[test]

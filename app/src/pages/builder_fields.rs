@@ -5,8 +5,6 @@ use std::collections::BTreeMap;
 
 use leptos::prelude::*;
 
-use crate::domain::voice::OrderState;
-
 /// The builder's order fields, shared with voice ordering, which fills them from the AI's
 /// proposal so the customer sees (and can fix) a voice order exactly like a GUI one.
 #[derive(Clone, Copy)]
@@ -38,32 +36,5 @@ impl BuilderFields {
         self.dinner.set(code);
         self.style.set(String::new());
         self.custom.set(BTreeMap::new());
-    }
-
-    /// Shows a voice session's order (called by the browser half of voice ordering). What it does not say (no dinner yet, no quantity)
-    /// keeps the builder's value; the cake and the delivery details are never touched.
-    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-    pub fn fill_from(&self, order: &OrderState) {
-        if let Some(menu) = &order.menu {
-            if self.dinner.get_untracked() != *menu {
-                self.dinner.set(menu.clone());
-            }
-        }
-        self.style.set(order.style.clone().unwrap_or_default());
-        if let Some(quantity) = order.quantity {
-            self.quantity.set(i64::from(quantity));
-        }
-        self.custom.set(
-            order
-                .customizations
-                .iter()
-                .map(|c| (c.component.clone(), i64::from(c.quantity)))
-                .collect(),
-        );
-        let mut sides = BTreeMap::new();
-        for code in &order.side_dishes {
-            *sides.entry(code.clone()).or_insert(0) += 1;
-        }
-        self.sides.set(sides);
     }
 }

@@ -14,7 +14,7 @@ use crate::domain::menu::Menu;
 use crate::domain::order::{LineDraft, OrderDraft, OrderRequest, OrderSource};
 use crate::domain::order_view::CheckoutRequest;
 use crate::domain::order_view::{Quote, Store};
-use crate::domain::voice::order_state_from_draft;
+use crate::domain::voice::{order_state_from_draft, OrderState};
 use crate::error::AppError;
 use crate::pages::auth::use_auth;
 use crate::pages::builder_fields::BuilderFields;
@@ -72,17 +72,14 @@ fn OrderForm(menu: Menu, stores: Vec<Store>, cart: OrderDraft, signed_in: bool) 
     saving::keep_saved(draft);
     let (menu, fields) = (editor.menu, editor.fields);
 
-    // What the next utterance edits: the line being edited, and the side dishes.
+    // What the next utterance edits: the whole cart as it is on screen. The open line's style
+    // is unsaid while nobody picked one.
     let builder_state = Memo::new(move |_| {
-        let line = editor.line.get().ok()?;
-        let sides = draft.get().ok()?.side_dishes;
-        let order = OrderDraft {
-            lines: vec![line],
-            side_dishes: sides,
-        };
-        order_state_from_draft(&order, !fields.style.get().is_empty())
+        let unsaid = fields.style.get().is_empty().then(|| cart.selected.get());
+        order_state_from_draft(&draft.get().ok()?, unsaid)
     });
-    let voice = VoiceController::new(fields, builder_state);
+    let take_voice = Callback::new(move |state: OrderState| cart.take_voice(editor, &state));
+    let voice = VoiceController::new(fields, builder_state, take_voice);
     let quote = Resource::new(
         move || draft.get(),
         move |draft| async move {

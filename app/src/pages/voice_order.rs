@@ -168,12 +168,18 @@ pub struct VoiceController {
     pub builder: BuilderFields,
     /// The builder's order as the next utterance's starting point (`None` while it is invalid).
     pub builder_state: Memo<Option<OrderState>>,
+    /// Puts a proposal's order into the builder's cart.
+    pub take_order: Callback<OrderState>,
     #[cfg(feature = "hydrate")]
     handles: browser::Handles,
 }
 
 impl VoiceController {
-    pub fn new(builder: BuilderFields, builder_state: Memo<Option<OrderState>>) -> Self {
+    pub fn new(
+        builder: BuilderFields,
+        builder_state: Memo<Option<OrderState>>,
+        take_order: Callback<OrderState>,
+    ) -> Self {
         VoiceController {
             stage: RwSignal::new(Stage::Idle),
             level: RwSignal::new(0.0),
@@ -190,6 +196,7 @@ impl VoiceController {
             timing: RwSignal::new(Timing::default()),
             builder,
             builder_state,
+            take_order,
             #[cfg(feature = "hydrate")]
             handles: browser::Handles::new(),
         }
@@ -283,7 +290,7 @@ impl VoiceController {
     pub fn apply(&self, response: VoiceAnalysisResponse) {
         self.session_id.set(Some(response.session_id.clone()));
         self.transcript.set(Some(response.transcript.clone()));
-        self.builder.fill_from(&response.analysis.order_state);
+        self.take_order.run(response.analysis.order_state.clone());
         self.active.set(true);
         self.stage.set(Stage::Done);
         self.proposal.set(Some(response));

@@ -143,6 +143,7 @@ fn chicken(style: &str, quantity: u32, sides: &[&str]) -> OrderState {
         quantity: Some(quantity),
         customizations: vec![],
         side_dishes: sides.iter().map(|s| s.to_string()).collect(),
+        more_lines: vec![],
     }
 }
 
@@ -161,6 +162,7 @@ fn analysis(order_state: OrderState, confidence: f32) -> Outcome {
         side_dishes: order_state.side_dishes.clone(),
         confidence,
         response: "치킨 디너를 준비했어요.".into(),
+        lines: order_state.lines(),
         recommended_menu: None,
         alternatives: vec![],
         additional_questions: if confidence < 0.7 {

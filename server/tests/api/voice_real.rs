@@ -139,5 +139,41 @@ async fn spoken_audio_becomes_a_priced_preview_and_silence_is_4a() {
     assert_eq!(body["analysis"]["menu"], "french", "{body}");
     assert_eq!(body["analysis"]["style"], "grand", "{body}");
     assert_eq!(body["analysis"]["quantity"], 2, "{body}");
+
+    // Several dinners: every line in one priced draft; an edit by name removes its line.
+    let (status, body) = send(analyze(json!({
+        "transcript": "발렌타인 디너 그랜드 하나하고 치킨 디너 매운 맛 두 개요"
+    })))
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let dinners = |body: &serde_json::Value| -> Vec<String> {
+        body["order_draft"]["lines"]
+            .as_array()
+            .map(|lines| {
+                let name = |l: &serde_json::Value| {
+                    format!("{} {} x{}", l["menu"], l["style"], l["quantity"])
+                };
+                lines.iter().map(name).collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        dinners(&body),
+        [r#""valentine" "grand" x1"#, r#""chicken" "spicy" x2"#],
+        "{body}"
+    );
+    assert_eq!(body["analysis"]["lines"].as_array().map(Vec::len), Some(2));
+    // (48,000 + 8,000) + 2 × (28,000 + 1,000) before any discount: both lines are priced.
+    assert_eq!(
+        body["quote"]["pricing"]["original_price"], 114_000,
+        "{body}"
+    );
+    let session = body["session_id"].clone();
+    let (status, body) = send(analyze(json!({
+        "transcript": "remove the chicken dinners", "session_id": session
+    })))
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(dinners(&body), [r#""valentine" "grand" x1"#], "{body}");
     queues.delete().await;
 }

@@ -12,7 +12,9 @@ use crate::pages::builder_fields::BuilderFields;
 use crate::pages::lang::use_lang;
 use crate::pages::ErrorMessage;
 
-use super::draft::{load_line, CakeFields};
+use crate::domain::voice::{line_draft, side_dish_drafts, OrderState};
+
+use super::draft::{load_line, side_counts, CakeFields};
 
 /// The editor: the builder's fields and the line they make.
 #[derive(Clone, Copy)]
@@ -63,10 +65,7 @@ impl Cart {
 
     fn open(&self, i: usize, editor: Editor) {
         self.commit(editor);
-        self.selected.set(i);
-        if let Some(line) = self.lines.with_untracked(|l| l.get(i).cloned()) {
-            load_line(editor.fields, editor.cake, &line);
-        }
+        self.open_without_commit(i, editor);
     }
 
     /// Another dinner at the end of the cart, open in the editor.
@@ -109,6 +108,54 @@ impl Cart {
         } else if i == selected {
             self.open_without_commit(i.min(len - 1), editor);
         }
+    }
+
+    /// A voice proposal becomes the cart: its lines replace the cart's (a line that keeps its
+    /// place and its dinner keeps its cake, which voice does not order), its side dishes the
+    /// order's. The editor opens the first line still missing a style, else the last line if
+    /// the proposal added one, else the line it had open.
+    pub fn take_voice(&self, editor: Editor, state: &OrderState) {
+        self.commit(editor);
+        let old = self.lines.get_untracked();
+        let voiced = state.lines();
+        let first_style = |menu: &str| {
+            editor.menu.with_value(|m| {
+                m.dinner(menu)
+                    .and_then(|d| d.styles.first())
+                    .map(|s| s.code.clone())
+            })
+        };
+        let lines: Option<Vec<LineDraft>> = voiced
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                let style = l.style.clone().or_else(|| first_style(&l.menu))?;
+                let mut line = line_draft(l, style).ok()?;
+                line.cake = old
+                    .get(i)
+                    .filter(|o| o.menu == l.menu)
+                    .and_then(|o| o.cake.clone());
+                Some(line)
+            })
+            .collect();
+        let (Some(lines), Ok(sides)) = (lines, side_dish_drafts(&state.side_dishes)) else {
+            return;
+        };
+        if lines.is_empty() {
+            return;
+        }
+        let unsaid = voiced.iter().position(|l| l.style.is_none());
+        let selected = unsaid.unwrap_or(if lines.len() > old.len() {
+            lines.len() - 1
+        } else {
+            self.selected.get_untracked().min(lines.len() - 1)
+        });
+        self.lines.set(lines);
+        self.open_without_commit(selected, editor);
+        if unsaid.is_some() {
+            editor.fields.style.set(String::new());
+        }
+        editor.fields.sides.set(side_counts(&sides));
     }
 
     fn open_without_commit(&self, i: usize, editor: Editor) {

@@ -419,11 +419,12 @@ pub async fn understand(
         transcript: transcript.clone(),
         language: language.clone(),
     }));
-    let order_state = if voice.active.get_untracked() {
-        voice.builder_state.get_untracked()
-    } else {
-        None
-    };
+    // A session's order, or a cart the customer filled by hand (one line as the page opens,
+    // its style unpicked, is no order yet).
+    let order_state = voice
+        .builder_state
+        .get_untracked()
+        .filter(|s| voice.active.get_untracked() || s.style.is_some() || !s.more_lines.is_empty());
     let request = VoiceAnalyzeRequest {
         transcript,
         session_id: voice.session_id.get_untracked(),
