@@ -121,35 +121,37 @@ fn settle_style(
         .filter(|s| s.menu == order.menu)
         .and_then(|s| s.style.clone())
         .or_else(|| usual.map(|h| h.style.clone()));
-    let style_named = order.style.as_ref().is_some_and(|st| {
-        decoded
-            .heard
-            .found
-            .iter()
-            .any(|(_, m)| *m == Mention::Style(st.clone()))
-    });
+    let style_named = said_style(decoded, order.style.as_ref());
     if decoded.p_style < STYLE_MIN_P && !style_named && kept_style != order.style {
         order.style = kept_style;
     }
 }
 
+/// Whether the customer's words name `style`.
+fn said_style(decoded: &Decoded, style: Option<&String>) -> bool {
+    style.is_some_and(|st| {
+        decoded
+            .heard
+            .found
+            .iter()
+            .any(|(_, m)| *m == Mention::Style(st.clone()))
+    })
+}
+
+/// The lines of the order before this utterance (none for a new order).
+fn lines_before(job: &LlmJob) -> Vec<ai_protocol::OrderLine> {
+    job.order_state
+        .as_ref()
+        .map(|s| s.lines())
+        .unwrap_or_default()
+}
+
 /// A further line's style below [`STYLE_MIN_P`] was not said: it is the one that line had so
 /// far, if it was in the order already, else asked.
 fn settle_more_styles(job: &LlmJob, decoded: &Decoded, order: &mut OrderState) {
-    let before = job
-        .order_state
-        .as_ref()
-        .map(|s| s.lines())
-        .unwrap_or_default();
+    let before = lines_before(job);
     for (line, p) in order.more_lines.iter_mut().zip(&decoded.more_p_style) {
-        let named = line.style.as_ref().is_some_and(|st| {
-            decoded
-                .heard
-                .found
-                .iter()
-                .any(|(_, m)| *m == Mention::Style(st.clone()))
-        });
-        if *p < STYLE_MIN_P && !named {
+        if *p < STYLE_MIN_P && !said_style(decoded, line.style.as_ref()) {
             line.style = before
                 .iter()
                 .find(|b| b.menu == line.menu)
@@ -221,11 +223,7 @@ fn confidence(job: &LlmJob, decoded: &Decoded, order: &OrderState, usual: bool) 
     let mut confidence = decoded.p_intent.min(decoded.p_menu);
     let named = decoded.heard.dinners();
     let chosen = order.menu.clone().unwrap_or_default();
-    let before = job
-        .order_state
-        .as_ref()
-        .map(|s| s.lines())
-        .unwrap_or_default();
+    let before = lines_before(job);
     let edits_an_order = job.order_state.is_some();
     // "The usual": no dinner named, one of the past orders shown to the model chosen.
     let from_history = named.is_empty() && usual;

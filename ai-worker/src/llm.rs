@@ -1320,24 +1320,13 @@ impl<'a> AnalysisInput<'a> {
         w: &mut W,
         wanted: &[String],
     ) -> Result<(&'a MenuDinner, f32), LlmError> {
-        let menu = self.menu;
-        let options: Vec<String> = menu
-            .dinners
-            .iter()
-            .map(|d| format!("{}\"", d.code))
-            .collect();
-        let t = self.teacher.and_then(|t| {
-            menu.dinners
-                .iter()
-                .position(|d| Some(&d.code) == t.menu.as_ref())
-        });
-        let bias: Vec<f32> = menu
+        let bias: Vec<f32> = self
+            .menu
             .dinners
             .iter()
             .map(|d| f32::from(u8::from(wanted.contains(&d.code))) * self.priors.named_line)
             .collect();
-        let (i, p) = w.choose_biased(&options, t, &bias)?;
-        Ok((&menu.dinners[i], p))
+        self.choose_dinner(w, &bias)
     }
 
     /// Writes the rest of a further line of `dinner` and closes it.
@@ -1384,11 +1373,16 @@ impl<'a> AnalysisInput<'a> {
     /// Writes the dinner; returns it with its probability.
     fn write_dinner<W: Writer>(&self, w: &mut W) -> Result<(&'a MenuDinner, f32), LlmError> {
         w.emit(",\"menu\":\"")?;
-        self.write_dinner_choice(w)
+        self.choose_dinner(w, &self.dinner_bias())
     }
 
-    /// Chooses the dinner after its opening quote; returns it with its probability.
-    fn write_dinner_choice<W: Writer>(&self, w: &mut W) -> Result<(&'a MenuDinner, f32), LlmError> {
+    /// Chooses a dinner after its opening quote, with `bias` per dinner; returns it with its
+    /// probability.
+    fn choose_dinner<W: Writer>(
+        &self,
+        w: &mut W,
+        bias: &[f32],
+    ) -> Result<(&'a MenuDinner, f32), LlmError> {
         let menu = self.menu;
         let options: Vec<String> = menu
             .dinners
@@ -1400,7 +1394,7 @@ impl<'a> AnalysisInput<'a> {
                 .iter()
                 .position(|d| Some(&d.code) == t.menu.as_ref())
         });
-        let (i, p) = w.choose_biased(&options, t, &self.dinner_bias())?;
+        let (i, p) = w.choose_biased(&options, t, bias)?;
         Ok((&menu.dinners[i], p))
     }
 
