@@ -1,6 +1,7 @@
 //! What the model reads: the live menu, rules, worked examples (the cached prefix) and the
 //! utterance with the session's order so far (the per-job suffix).
 
+use ai_protocol::amounts::{KO_COUNTERS, KO_NUMBER_WORDS, KO_STANDALONE_NUMBERS};
 use ai_protocol::{
     Customization, HistoryEntry, MenuCatalog, MenuComponent, MenuSideDish, OrderState,
 };
@@ -803,23 +804,6 @@ fn customizations_json(list: &[Customization]) -> String {
         .join(",")
 }
 
-const NUMBER_WORDS: &[(&str, u32)] = &[
-    ("한", 1),
-    ("두", 2),
-    ("세", 3),
-    ("네", 4),
-    ("다섯", 5),
-    ("여섯", 6),
-    ("일곱", 7),
-    ("여덟", 8),
-    ("아홉", 9),
-    ("열", 10),
-];
-const STANDALONE_NUMBERS: &[(&str, u32)] = &[("하나", 1), ("둘", 2), ("셋", 3), ("넷", 4)];
-const COUNTERS: &[&str] = &[
-    "개", "인분", "세트", "잔", "병", "그릇", "접시", "마리", "줄", "분", "캔", "판",
-];
-
 /// Writes Korean native number words as digits ("두 개" → "2개", "하나랑" → "1개랑") so the
 /// small model reads quantities the way it reads "2인분".
 pub fn normalize(text: &str) -> String {
@@ -828,9 +812,9 @@ pub fn normalize(text: &str) -> String {
     let mut i = 0;
     while i < words.len() {
         let word = words[i];
-        if let Some((_, n)) = NUMBER_WORDS.iter().find(|(w, _)| *w == word) {
+        if let Some((_, n)) = KO_NUMBER_WORDS.iter().find(|(w, _)| *w == word) {
             if let Some(next) = words.get(i + 1) {
-                if COUNTERS.iter().any(|c| next.starts_with(c)) {
+                if KO_COUNTERS.iter().any(|c| next.starts_with(c)) {
                     out.push(format!("{n}{next}"));
                     i += 2;
                     continue;
@@ -1179,9 +1163,9 @@ fn sound_class(code: u32) -> Option<u32> {
 
 /// "두개" / "세세트" / "한잔씩" written without a space.
 fn number_glued_to_counter(word: &str) -> Option<String> {
-    NUMBER_WORDS.iter().find_map(|(w, n)| {
+    KO_NUMBER_WORDS.iter().find_map(|(w, n)| {
         let rest = word.strip_prefix(w)?;
-        COUNTERS
+        KO_COUNTERS
             .iter()
             .any(|c| rest.starts_with(c))
             .then(|| format!("{n}{rest}"))
@@ -1193,7 +1177,7 @@ fn standalone_number(word: &str) -> Option<String> {
     const PARTICLES: &[&str] = &[
         "", "요", "만", "랑", "이랑", "하고", "씩", "이요", "더", ",", ".", "요.", "요,",
     ];
-    STANDALONE_NUMBERS.iter().find_map(|(w, n)| {
+    KO_STANDALONE_NUMBERS.iter().find_map(|(w, n)| {
         let rest = word.strip_prefix(w)?;
         PARTICLES.contains(&rest).then(|| format!("{n}개{rest}"))
     })

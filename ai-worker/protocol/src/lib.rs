@@ -10,6 +10,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod amounts;
 pub mod analysis;
 pub mod menu;
 

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use ai_queue::config::{count, switch, var, ConfigError};
+use ai_queue::config::{count, parse, switch, var, ConfigError};
 
 use crate::whisper::SttConfig;
 
@@ -19,6 +19,8 @@ impl SttConfig {
             threads: var(&get, "WHISPER_THREADS", count)?.unwrap_or(d.threads),
             use_gpu: var(&get, "WHISPER_GPU", switch)?.unwrap_or(d.use_gpu),
             beam_size: var(&get, "WHISPER_BEAM_SIZE", count)?.unwrap_or(d.beam_size),
+            bias: var(&get, "WHISPER_BIAS", bonus)?.unwrap_or(d.bias),
+            prompt: var(&get, "WHISPER_PROMPT", parse)?.unwrap_or(d.prompt),
             ..d
         })
     }
@@ -30,6 +32,16 @@ impl SttConfig {
     /// error instead).
     pub fn from_env() -> Self {
         Self::from_lookup(|name| std::env::var(name).ok()).unwrap_or_else(|e| panic!("{e}"))
+    }
+}
+
+/// A logit bonus: a finite number from 0 to 10 (more would override what whisper hears).
+fn bonus(name: &'static str, value: &str) -> Result<f32, ConfigError> {
+    let v: f32 = parse(name, value)?;
+    if (0.0..=10.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(ConfigError::new(name, value, "must be between 0 and 10"))
     }
 }
 
@@ -66,8 +78,10 @@ mod tests {
             ("WHISPER_THREADS", "3"),
             ("WHISPER_GPU", "0"),
             ("WHISPER_BEAM_SIZE", "5"),
+            ("WHISPER_BIAS", "2.5"),
         ])
         .unwrap();
+        assert_eq!(c.bias, 2.5);
         assert_eq!(c.model_path, PathBuf::from("/m/small.bin"));
         assert_eq!((c.threads, c.use_gpu, c.beam_size), (3, false, 5));
         assert!(from(&[("WHISPER_GPU", "yes")]).unwrap().use_gpu);
@@ -80,6 +94,9 @@ mod tests {
             ("WHISPER_THREADS", "0"),
             ("WHISPER_GPU", "sometimes"),
             ("WHISPER_BEAM_SIZE", "-1"),
+            ("WHISPER_BIAS", "lots"),
+            ("WHISPER_BIAS", "-2"),
+            ("WHISPER_BIAS", "NaN"),
         ] {
             let err = from(&[(name, bad)]).unwrap_err();
             assert_eq!((err.name, err.value.as_str()), (name, bad));

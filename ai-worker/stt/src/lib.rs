@@ -4,8 +4,11 @@
 //! and clash when linked into one binary, so the LLM worker delegates transcription to it.
 
 pub mod audio;
+pub mod bias;
 mod config;
 pub mod pipeline;
+pub mod prompt;
+pub mod score;
 pub mod vad;
 pub mod whisper;
 pub mod worker;

@@ -13,6 +13,9 @@ use whisper_rs::{
 };
 
 use crate::audio::Audio16k;
+use crate::bias::{self, PhraseBias};
+use crate::prompt::{initial_prompt, normalise_words, PromptChoice, PromptPieces};
+use crate::score;
 use crate::vad::is_blank_transcript;
 
 pub const DEFAULT_MODEL_PATH: &str = "models/ggml-base.bin";
@@ -36,6 +39,11 @@ const AUDIO_CTX_MIN: usize = 192;
 const AUDIO_CTX_HEADROOM: usize = 32;
 const AUDIO_CTX_ROUND: usize = 64;
 
+/// Off: on the spoken tune split the bonus completed misheard names into the wrong dinner
+/// ("프렌타인" → "프렌치 디너" for 발렌타인), so understanding got worse although more names
+/// came out whole (docs/voice-pipeline.md).
+pub const DEFAULT_BIAS: f32 = 0.0;
+
 /// A menu name in both languages.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Term {
@@ -51,6 +59,8 @@ pub struct MenuVocabulary {
     pub dinners: Vec<Term>,
     pub styles: Vec<Term>,
     pub sides: Vec<Term>,
+    /// What dinners are made of; only menu-aware decoding uses them (see `bias`).
+    pub components: Vec<Term>,
 }
 
 impl Default for MenuVocabulary {
@@ -88,6 +98,21 @@ impl Default for MenuVocabulary {
                 ("Corn Soup", "콘수프"),
                 ("Cola", "콜라"),
             ]),
+            components: terms(&[
+                ("Wine", "와인"),
+                ("Steak", "스테이크"),
+                ("Coffee", "커피"),
+                ("Salad", "샐러드"),
+                ("Scrambled Eggs", "스크램블 에그"),
+                ("Bacon", "베이컨"),
+                ("Bread", "빵"),
+                ("Champagne", "샴페인"),
+                ("Baguette", "바게트빵"),
+                ("Coffee Pot", "커피 포트"),
+                ("Fried Chicken", "후라이드 치킨"),
+                ("Pickled Radish", "치킨무"),
+                ("Cola", "콜라"),
+            ]),
         }
     }
 }
@@ -108,11 +133,15 @@ impl MenuVocabulary {
             dinners: Vec::new(),
             styles: Vec::new(),
             sides: Vec::new(),
+            components: Vec::new(),
         };
         for d in &menu.dinners {
             push(&mut v.dinners, &d.name_en, &d.name_ko);
             for s in &d.styles {
                 push(&mut v.styles, &s.name_en, &s.name_ko);
+            }
+            for c in &d.components {
+                push(&mut v.components, &c.name_en, &c.name_ko);
             }
         }
         for s in &menu.side_dishes {
@@ -184,15 +213,6 @@ impl MenuVocabulary {
     }
 }
 
-/// Lower case, letters and digits only, single spaces.
-fn normalise_words(text: &str) -> String {
-    text.to_lowercase()
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 /// 이 after a final consonant, 가 after a vowel (so the Korean prompt reads naturally).
 fn subject_particle(word: &str) -> &'static str {
     match word.chars().last() {
@@ -219,6 +239,11 @@ pub struct SttConfig {
     pub no_speech_threshold: f32,
     /// Beams for decoding (`WHISPER_BEAM_SIZE`); 1 decodes greedily.
     pub beam_size: usize,
+    /// Logit bonus for the tokens that continue a menu phrase whisper has begun
+    /// (`WHISPER_BIAS`; 0 turns menu-aware decoding off). See [`crate::bias`].
+    pub bias: f32,
+    /// The initial prompt's shape per language (`WHISPER_PROMPT`).
+    pub prompt: PromptChoice,
 }
 
 impl Default for SttConfig {
@@ -231,6 +256,8 @@ impl Default for SttConfig {
             languages: DEFAULT_LANGUAGES.iter().map(|l| l.to_string()).collect(),
             no_speech_threshold: 0.6,
             beam_size: 1,
+            bias: DEFAULT_BIAS,
+            prompt: PromptChoice::default(),
         }
     }
 }
@@ -277,6 +304,15 @@ pub struct Transcription {
     pub avg_token_prob: f32,
 }
 
+/// What one pass of the decoder wrote, with whisper's own confidence.
+#[derive(Debug)]
+struct Decoded {
+    text: String,
+    no_speech_prob: f32,
+    avg_token_prob: f32,
+    tokens: usize,
+}
+
 /// A loaded model plus one reusable decoding state (its buffers are allocated once).
 pub struct WhisperSttService {
     // Field order matters: the state must be dropped before the context it came from.
@@ -286,9 +322,13 @@ pub struct WhisperSttService {
     /// Tokenised prompts per language; leaked once per loaded model so the parameter templates
     /// can borrow them for `'static` (whisper-rs ties `FullParams` to the prompt's lifetime).
     prompts: HashMap<&'static str, &'static [c_int]>,
+    /// Menu-aware decoding per language, leaked for the same reason: the templates point at it.
+    biases: HashMap<&'static str, &'static PhraseBias>,
     /// Parameters per language, built once: `FullParams::set_language` leaks its C string, so
     /// building them per job would leak a little on every request.
-    templates: HashMap<String, FullParams<'static, 'static>>,
+    templates: HashMap<(String, bool), FullParams<'static, 'static>>,
+    /// Each language's prompt as words, to spot a transcript pieced together from it.
+    prompt_pieces: HashMap<&'static str, PromptPieces>,
 }
 
 impl std::fmt::Debug for WhisperSttService {
@@ -322,8 +362,15 @@ impl WhisperSttService {
         let state = ctx.create_state().map_err(load_err)?;
 
         let mut prompts = HashMap::new();
+        let mut prompt_pieces = HashMap::new();
         for language in ["en", "ko"] {
-            let Some(text) = config.vocabulary.prompt(language) else {
+            let text = initial_prompt(
+                &config.vocabulary,
+                config.prompt.for_language(language),
+                language,
+            );
+            prompt_pieces.insert(language, PromptPieces::new(text.as_deref()));
+            let Some(text) = text else {
                 continue;
             };
             // Every token covers at least one byte, so len + 1 can never be too small (a too
@@ -343,12 +390,15 @@ impl WhisperSttService {
             prompts.insert(language, &*Box::leak(tokens.into_boxed_slice()));
         }
 
+        let biases = phrase_biases(&ctx, &config);
         let mut service = Self {
             state,
             ctx,
             config,
             prompts,
+            biases,
             templates: HashMap::new(),
+            prompt_pieces,
         };
         service.warm_up()?;
         tracing::info!(
@@ -370,7 +420,7 @@ impl WhisperSttService {
     /// language detection (which reuses the previous run's `audio_ctx`) runs the encoder over
     /// the full 30 s window once.
     fn warm_up(&mut self) -> Result<(), SttError> {
-        let mut params = self.template("en").clone();
+        let mut params = self.template("en", true).clone();
         params.set_audio_ctx(AUDIO_CTX_MIN as c_int);
         params.set_max_tokens(1);
         self.state.full(params, &[0.0; 16_000])?;
@@ -395,30 +445,18 @@ impl WhisperSttService {
         // a decoder stuck in a repetition loop.
         let max_tokens = (64 + n / 16_000 * 20) as c_int;
 
-        let mut params = self.template(&language).clone();
-        params.set_audio_ctx(audio_ctx as c_int);
-        params.set_max_tokens(max_tokens);
-        self.state.full(params, &audio.samples)?;
-
-        let eot = self.ctx.token_eot();
-        let mut text = String::new();
-        let mut no_speech_prob = 0.0f32;
-        let (mut p_sum, mut p_n) = (0.0f32, 0usize);
-        for segment in self.state.as_iter() {
-            no_speech_prob = no_speech_prob.max(segment.no_speech_probability());
-            text.push_str(&segment.to_str_lossy()?);
-            for i in 0..segment.n_tokens() {
-                if let Some(token) = segment.get_token(i) {
-                    let data = token.token_data();
-                    if data.id < eot {
-                        p_sum += data.p;
-                        p_n += 1;
-                    }
-                }
-            }
+        let limits = (audio_ctx as c_int, max_tokens);
+        let mut decoded = self.decode(&audio.samples, &language, limits, true)?;
+        let piece = self.prompt_pieces.get(&*language);
+        if piece.is_some_and(|p| p.is_piece(&decoded.text)) {
+            decoded = self.recheck_without_prompt(&audio.samples, &language, limits, decoded)?;
         }
-        let text = collapse_repetitions(&text);
-        let avg_token_prob = if p_n > 0 { p_sum / p_n as f32 } else { 0.0 };
+        let Decoded {
+            text,
+            no_speech_prob,
+            avg_token_prob,
+            tokens: p_n,
+        } = decoded;
         let whisper_ms = started.elapsed().as_millis() as u64;
         let audio_ms = audio.duration_ms();
 
@@ -460,6 +498,65 @@ impl WhisperSttService {
         })
     }
 
+    /// One greedy pass over `samples`, with the language's prompt or without it.
+    fn decode(
+        &mut self,
+        samples: &[f32],
+        language: &str,
+        (audio_ctx, max_tokens): (c_int, c_int),
+        prompted: bool,
+    ) -> Result<Decoded, SttError> {
+        let mut params = self.template(language, prompted).clone();
+        params.set_audio_ctx(audio_ctx);
+        params.set_max_tokens(max_tokens);
+        self.state.full(params, samples)?;
+
+        let eot = self.ctx.token_eot();
+        let mut text = String::new();
+        let mut no_speech_prob = 0.0f32;
+        let (mut p_sum, mut p_n) = (0.0f32, 0usize);
+        for segment in self.state.as_iter() {
+            no_speech_prob = no_speech_prob.max(segment.no_speech_probability());
+            text.push_str(&segment.to_str_lossy()?);
+            for i in 0..segment.n_tokens() {
+                if let Some(token) = segment.get_token(i) {
+                    let data = token.token_data();
+                    if data.id < eot {
+                        p_sum += data.p;
+                        p_n += 1;
+                    }
+                }
+            }
+        }
+        Ok(Decoded {
+            text: collapse_repetitions(&text),
+            no_speech_prob,
+            avg_token_prob: if p_n > 0 { p_sum / p_n as f32 } else { 0.0 },
+            tokens: p_n,
+        })
+    }
+
+    /// A transcript made only of the prompt's words may be the prompt read back rather than
+    /// heard: "One Chicken Dinner in Original style, please." from noise, "A Valentine Dinner,
+    /// Bread, and Corn Soup, please." for "…, and could you cook the steak a bit more?". It
+    /// stands if the audio says nearly the same without the prompt; otherwise what the audio
+    /// alone gives is the transcript (over noise, typically nothing). Costs a second pass, on
+    /// such transcripts only.
+    fn recheck_without_prompt(
+        &mut self,
+        samples: &[f32],
+        language: &str,
+        limits: (c_int, c_int),
+        prompted: Decoded,
+    ) -> Result<Decoded, SttError> {
+        let plain = self.decode(samples, language, limits, false)?;
+        let said = score::letters(&prompted.text);
+        let errors = score::char_errors(&said, &score::letters(&plain.text));
+        let agree = errors * 2 <= said.len();
+        tracing::debug!(prompted = %prompted.text, plain = %plain.text, errors, agree, "prompt piece rechecked");
+        Ok(if agree { prompted } else { plain })
+    }
+
     /// The most likely of the allowed languages. Costs one encoder pass, as whisper's own
     /// detection inside `full` would, but never picks a language nobody here speaks.
     fn detect_language(&mut self, samples: &[f32]) -> Result<String, SttError> {
@@ -492,14 +589,15 @@ impl WhisperSttService {
         Ok(chosen)
     }
 
-    /// The decoding parameters for `language`, built on first use.
-    fn template(&mut self, language: &str) -> &FullParams<'static, 'static> {
+    /// The decoding parameters for `language`, with its prompt or without, built on first use.
+    fn template(&mut self, language: &str, prompted: bool) -> &FullParams<'static, 'static> {
         let threads = self.config.threads.max(1) as c_int;
-        let prompt: Option<&'static [c_int]> = self.prompts.get(language).copied();
+        let prompt = self.prompts.get(language).copied().filter(|_| prompted);
+        let bias = self.biases.get(language).copied();
         let beam_size = self.config.beam_size;
         self.templates
-            .entry(language.to_string())
-            .or_insert_with_key(|language| {
+            .entry((language.to_string(), prompted))
+            .or_insert_with(|| {
                 // Greedy, no temperature fallback: the fallback re-decodes at higher
                 // temperatures and, on Korean, loops on repetitions for seconds. Five beams
                 // did worse on the spoken own set (`ai-worker-stt score`): character error
@@ -520,6 +618,16 @@ impl WhisperSttService {
                 if let Some(tokens) = prompt {
                     p.set_tokens(tokens);
                 }
+                if let Some(bias) = bias {
+                    // SAFETY: the filter only reads the leaked `PhraseBias`, built for this
+                    // model's vocabulary, and writes the logits row whisper.cpp hands it.
+                    unsafe {
+                        p.set_filter_logits_callback(Some(bias::filter_logits));
+                        p.set_filter_logits_callback_user_data(
+                            bias as *const PhraseBias as *mut std::ffi::c_void,
+                        );
+                    }
+                }
                 // One utterance per clip: no timestamps, one segment, nothing carried over
                 // from the previous job.
                 p.set_no_timestamps(true);
@@ -534,6 +642,33 @@ impl WhisperSttService {
                 p
             })
     }
+}
+
+/// Menu-aware decoding for `en` and `ko`, unless the bonus is 0.
+fn phrase_biases(
+    ctx: &WhisperContext,
+    config: &SttConfig,
+) -> HashMap<&'static str, &'static PhraseBias> {
+    if config.bias == 0.0 {
+        return HashMap::new();
+    }
+    // Text tokens are the ids below end-of-text; the rest are special tokens.
+    let token_bytes: Vec<Vec<u8>> = (0..ctx.token_eot())
+        .map(|id| {
+            ctx.token_to_bytes(id)
+                .map(<[u8]>::to_vec)
+                .unwrap_or_default()
+        })
+        .collect();
+    let n_vocab = usize::try_from(ctx.n_vocab()).unwrap_or(0);
+    ["en", "ko"]
+        .into_iter()
+        .map(|language| {
+            let phrases = bias::menu_phrases(&config.vocabulary, language);
+            let bias = PhraseBias::new(&phrases, token_bytes.clone(), n_vocab, config.bias);
+            (language, &*Box::leak(Box::new(bias)))
+        })
+        .collect()
 }
 
 /// Greedy decoding can still loop ("보충을 보충을 보충을 …" until `max_tokens`): keeps one copy of
@@ -563,7 +698,36 @@ pub fn collapse_repetitions(text: &str) -> String {
         out.push(words[i]);
         i += 1;
     }
-    out.join(" ")
+    out.iter()
+        .map(|w| collapse_in_word(w))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Inside one word the loop is a syllable or two over and over ("판도하하하하하…"): a run of up
+/// to three characters repeated four or more times keeps one copy. Speech repeats a syllable
+/// at most two or three times ("하하", "쿵쿵").
+fn collapse_in_word(word: &str) -> String {
+    let chars: Vec<char> = word.chars().collect();
+    let mut out = String::with_capacity(word.len());
+    let mut i = 0;
+    'chars: while i < chars.len() {
+        for n in 1..=3 {
+            let unit = &chars[i..(i + n).min(chars.len())];
+            let reps = (1..)
+                .take_while(|r| chars.get(i + r * n..i + (r + 1) * n) == Some(unit))
+                .count()
+                + 1;
+            if unit.len() == n && reps >= 4 {
+                out.extend(unit);
+                i += reps * n;
+                continue 'chars;
+            }
+        }
+        out.push(chars[i]);
+        i += 1;
+    }
+    out
 }
 
 /// Language strings live as long as the templates that point at them (one per language).
@@ -757,6 +921,14 @@ mod tests {
         // Twice is speech ("two two-person dinners", "very very"), not a loop.
         assert_eq!(collapse_repetitions("very very good"), "very very good");
         assert_eq!(collapse_repetitions(""), "");
+        assert_eq!(
+            collapse_repetitions("마늘 판도하하하하하하하하하하하하하하"),
+            "마늘 판도하"
+        );
+        assert_eq!(
+            collapse_repetitions("도하하 쿵쿵쿵 abababab!"),
+            "도하하 쿵쿵쿵 ab!"
+        );
     }
 
     #[test]

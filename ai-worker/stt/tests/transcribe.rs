@@ -234,3 +234,54 @@ fn queue_jobs_map_to_outcomes() {
         ]
     );
 }
+
+/// Noise shaped like speech (loud, its level rising and falling four times a second) gets past
+/// the speech check; whisper must then hear nothing, never the menu its prompt names.
+#[test]
+fn speech_shaped_noise_never_comes_back_as_the_menu() {
+    let mut seed: u32 = 0x2545_F491;
+    let samples: Vec<f32> = (0..3 * 16_000)
+        .map(|i| {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            let white = seed as f32 / u32::MAX as f32 * 2.0 - 1.0;
+            let syllables = (i as f32 / 16_000.0 * 4.0 * std::f32::consts::TAU)
+                .sin()
+                .abs();
+            0.3 * white * syllables
+        })
+        .collect();
+    let audio = ai_worker_stt::Audio16k {
+        samples,
+        source: "generated".into(),
+        source_rate: 16_000,
+        source_channels: 1,
+    };
+    let vocabulary = ai_worker_stt::MenuVocabulary::default();
+    for language in ["ko", "en"] {
+        let outcome = pipeline().process_audio(&audio, Some(language), 0);
+        eprintln!(
+            "{language}: {:?}",
+            outcome.as_ref().map(|o| &o.transcription)
+        );
+        match outcome {
+            Err(e) => assert_eq!(e.code(), AiErrorCode::NoSpeech, "{language}: {e}"),
+            Ok(out) => {
+                let heard = words(&out.transcription.text).replace(' ', "");
+                let named = vocabulary
+                    .dinners
+                    .iter()
+                    .chain(&vocabulary.styles)
+                    .chain(&vocabulary.sides)
+                    .map(|t| words(if language == "ko" { &t.ko } else { &t.en }).replace(' ', ""))
+                    .find(|name| heard.contains(name.as_str()));
+                assert_eq!(
+                    named, None,
+                    "{language}: noise heard as {:?}",
+                    out.transcription.text
+                );
+            }
+        }
+    }
+}
