@@ -32,12 +32,7 @@ const EN_WORDS: [&str; 14] = [
 /// The phrases whisper is helped to finish, for `language` (`ko`, `en`; none for others):
 /// the menu's names plus amounts and the few verbs every order uses.
 pub fn menu_phrases(vocabulary: &MenuVocabulary, language: &str) -> Vec<String> {
-    let terms = vocabulary
-        .dinners
-        .iter()
-        .chain(&vocabulary.styles)
-        .chain(&vocabulary.sides)
-        .chain(&vocabulary.components);
+    let terms = vocabulary.terms();
     let mut phrases: Vec<String> = match language {
         "ko" => {
             let mut p: Vec<String> = terms.map(|t: &Term| t.ko.clone()).collect();

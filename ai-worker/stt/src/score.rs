@@ -93,11 +93,7 @@ pub fn char_errors(a: &[char], b: &[char]) -> usize {
 /// The menu's names in `lang`, squashed, each once.
 fn names(vocabulary: &MenuVocabulary, lang: &str) -> Vec<String> {
     let mut names: Vec<String> = vocabulary
-        .dinners
-        .iter()
-        .chain(&vocabulary.styles)
-        .chain(&vocabulary.sides)
-        .chain(&vocabulary.components)
+        .terms()
         .map(|t| squash(if lang == "ko" { &t.ko } else { &t.en }))
         .filter(|n| !n.is_empty())
         .collect();

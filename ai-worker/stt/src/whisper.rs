@@ -150,6 +150,15 @@ impl MenuVocabulary {
         v
     }
 
+    /// Every name: dinners, styles, side dishes and components.
+    pub fn terms(&self) -> impl Iterator<Item = &Term> {
+        self.dinners
+            .iter()
+            .chain(&self.styles)
+            .chain(&self.sides)
+            .chain(&self.components)
+    }
+
     /// The initial prompt for `language` (`en`, `ko`; none for others). One language per
     /// prompt: a mixed one makes whisper mix scripts. The shapes were chosen by trying them on
     /// the voice samples: English does best as a labelled list with "… style" spelled out (it
