@@ -105,16 +105,12 @@ fn priors(name: &'static str, value: &str) -> Result<Priors, ConfigError> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
+    use ai_queue::config::lookup;
 
     use super::*;
 
     fn from(pairs: &[(&str, &str)]) -> Result<LlmConfig, ConfigError> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        LlmConfig::from_lookup(|k| map.get(k).cloned())
+        LlmConfig::from_lookup(lookup(pairs))
     }
 
     #[test]

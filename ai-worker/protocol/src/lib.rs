@@ -95,7 +95,8 @@ pub struct LlmJob {
 
 impl LlmJob {
     /// A job answered in-process (CLI, evaluation, tests, warm-up): no queue deadline, no
-    /// history or events; set the other fields with struct update syntax.
+    /// history or events; set the other fields with struct update syntax. A client that queues
+    /// a job starts from it too, and gives the job its own id and deadline.
     pub fn local(transcript: impl Into<String>, menu: MenuCatalog) -> Self {
         LlmJob {
             request_id: "local".into(),

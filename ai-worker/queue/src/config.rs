@@ -23,6 +23,21 @@ impl ConfigError {
     }
 }
 
+/// A variable source of fixed name–value pairs in place of the environment, for the tests of
+/// every `from_lookup`.
+pub fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+    let pairs: Vec<(String, String)> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    move |name| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    }
+}
+
 /// `name` from `get`, parsed by `parse`; `None` when it is unset.
 pub fn var<T>(
     get: &impl Fn(&str) -> Option<String>,
@@ -108,19 +123,6 @@ pub fn redis_url(value: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let pairs: Vec<(String, String)> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        move |name| {
-            pairs
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.clone())
-        }
-    }
 
     #[test]
     fn an_unset_variable_is_none_and_a_set_one_is_parsed() {

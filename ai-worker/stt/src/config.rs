@@ -47,17 +47,13 @@ fn bonus(name: &'static str, value: &str) -> Result<f32, ConfigError> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
+    use ai_queue::config::lookup;
 
     use super::*;
     use crate::whisper::DEFAULT_MODEL_PATH;
 
     fn from(pairs: &[(&str, &str)]) -> Result<SttConfig, ConfigError> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        SttConfig::from_lookup(|k| map.get(k).cloned())
+        SttConfig::from_lookup(lookup(pairs))
     }
 
     #[test]

@@ -9,10 +9,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use ai_protocol::{
-    result_channel, result_key, AiResult, EventInfo, HistoryEntry, LlmJob, MenuCatalog, OrderState,
-    SttJob, LLM_QUEUE, STT_QUEUE,
-};
+use ai_protocol::{result_channel, result_key, AiResult, LlmJob, SttJob, LLM_QUEUE, STT_QUEUE};
 use base64::Engine;
 use futures::StreamExt;
 use redis::aio::PubSub;
@@ -78,17 +75,6 @@ impl From<AiClientError> for AppError {
             }
         }
     }
-}
-
-/// An order-understanding job without its id and deadline (the client adds those).
-#[derive(Debug, Clone, PartialEq)]
-pub struct LlmRequest {
-    pub transcript: String,
-    pub language: Option<String>,
-    pub order_state: Option<OrderState>,
-    pub user_history: Vec<HistoryEntry>,
-    pub events: Vec<EventInfo>,
-    pub menu: MenuCatalog,
 }
 
 /// A queued job whose answer has not been read yet. Holds the subscription made before the job
@@ -214,21 +200,14 @@ impl AiClient {
             .await
     }
 
-    /// Queues a transcript for order understanding.
-    pub async fn send_llm_request(
-        &self,
-        request: LlmRequest,
-    ) -> Result<PendingResult, AiClientError> {
+    /// Queues a transcript for order understanding. The job's id and deadline are this
+    /// client's: whatever `job` carries in them is replaced.
+    pub async fn send_llm_request(&self, job: LlmJob) -> Result<PendingResult, AiClientError> {
         let request_id = new_request_id();
         let job = LlmJob {
             request_id: request_id.clone(),
-            transcript: request.transcript,
-            language: request.language,
-            order_state: request.order_state,
-            user_history: request.user_history,
-            events: request.events,
-            menu: request.menu,
             deadline_ms: self.deadline_ms(),
+            ..job
         };
         let json = serde_json::to_string(&job).map_err(AiClientError::Encode)?;
         let span = tracing::info_span!("llm_request", %request_id);

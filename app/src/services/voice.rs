@@ -5,7 +5,7 @@
 use std::time::Instant;
 
 use ai_protocol::{
-    AiErrorCode, AiFailure, AiResult, MenuCatalog, OrderState, Outcome, VoiceAnalysis,
+    AiErrorCode, AiFailure, AiResult, LlmJob, MenuCatalog, OrderState, Outcome, VoiceAnalysis,
 };
 use serde::{Deserialize, Serialize};
 
@@ -17,7 +17,6 @@ use crate::domain::voice::{
     VoiceAnalysisResponse, VoiceAnalyzeRequest, MAX_AUDIO_BYTES,
 };
 use crate::error::AppError;
-use crate::infra::ai::LlmRequest;
 use crate::infra::context::AppContext;
 use crate::infra::limits::VoiceCaller;
 use crate::infra::redis::RedisHandle;
@@ -322,13 +321,12 @@ async fn ask_llm(
         tokio::join!(history, super::voice_context::active_events(&ctx.pool));
     let pending = ctx
         .ai
-        .send_llm_request(LlmRequest {
-            transcript: req.transcript.clone(),
+        .send_llm_request(LlmJob {
             language: req.language.clone(),
             order_state: previous,
             user_history,
             events,
-            menu: catalog.clone(),
+            ..LlmJob::local(req.transcript.clone(), catalog.clone())
         })
         .await?;
     let request_id = pending.request_id().to_owned();

@@ -1,19 +1,20 @@
 //! `/api/auth/*`: sign-up, log-in, log-out, who am I.
 
 use axum::extract::State;
-use axum::http::header::{COOKIE, SET_COOKIE};
+use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 
-use app::domain::account::{LoginRequest, SignupRequest};
+use app::domain::account::{Customer, LoginRequest, SignupRequest};
 use app::infra::limits::ClientAddr;
-use app::services::auth::{clear_session_cookie, session_cookie, token_from_cookie_header};
+use app::services::auth::{clear_session_cookie, session_cookie};
 use app::services::AuthService;
 
 use super::error::ApiResult;
-use super::extract::{ApiJson, AuthCustomer};
+use super::extract::{session_token, ApiJson, AuthCustomer};
+use super::openapi::{BadJson, BodyRefusals, CrossSite, ErrorEnvelope, SignedOut};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -24,18 +25,16 @@ pub fn router() -> Router<AppState> {
         .route("/api/auth/me", get(me))
 }
 
+/// Create an account and sign in
 #[utoipa::path(
     post,
     path = "/api/auth/signup",
-    tag = "auth",
-    summary = "Create an account and sign in",
     request_body = SignupRequest,
     responses(
-        (status = 201, description = "Signed up; the session cookie is set.", body = app::domain::account::Customer,
+        (status = 201, description = "Signed up; the session cookie is set.", body = Customer,
             headers(("Set-Cookie" = String, description = "The session cookie"))),
-        (status = 400, description = "A field is invalid (named in `error.field`), or the body is not JSON (`application/json`), or the email is already registered.", body = super::openapi::ErrorEnvelope),
-        super::openapi::CrossSite,
-        super::openapi::BodyRefusals,
+        (status = 400, description = "A field is invalid (named in `error.field`), or the body is not JSON (`application/json`), or the email is already registered.", body = ErrorEnvelope),
+        CrossSite, BodyRefusals,
     ),
 )]
 async fn signup(
@@ -43,29 +42,21 @@ async fn signup(
     ApiJson(req): ApiJson<SignupRequest>,
 ) -> ApiResult<Response> {
     let (customer, token) = AuthService::signup(&state.pool, &req).await?;
-    Ok((
-        StatusCode::CREATED,
-        [(SET_COOKIE, session_cookie(&token))],
-        Json(customer),
-    )
-        .into_response())
+    Ok(signed_in(StatusCode::CREATED, customer, &token))
 }
 
+/// Sign in
 #[utoipa::path(
     post,
     path = "/api/auth/login",
-    tag = "auth",
-    summary = "Sign in",
     request_body = LoginRequest,
     responses(
-        (status = 200, description = "Signed in; the session cookie is set.", body = app::domain::account::Customer,
+        (status = 200, description = "Signed in; the session cookie is set.", body = Customer,
             headers(("Set-Cookie" = String, description = "The session cookie"))),
-        (status = 400, description = "A field is invalid (named in `error.field`), or the body is not JSON (`application/json`).", body = super::openapi::ErrorEnvelope),
-        (status = 401, description = "Wrong email or password (`bad_credentials`).", body = super::openapi::ErrorEnvelope),
-        super::openapi::CrossSite,
-        super::openapi::BodyRefusals,
-        (status = 429, description = "Too many failed log-ins for this email or address.", body = super::openapi::ErrorEnvelope,
+        (status = 401, description = "Wrong email or password (`bad_credentials`).", body = ErrorEnvelope),
+        (status = 429, description = "Too many failed log-ins for this email or address.", body = ErrorEnvelope,
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        BadJson, CrossSite, BodyRefusals,
     ),
 )]
 async fn login(
@@ -82,30 +73,29 @@ async fn login(
         &req.password,
     )
     .await?;
-    Ok(([(SET_COOKIE, session_cookie(&token))], Json(customer)).into_response())
+    Ok(signed_in(StatusCode::OK, customer, &token))
 }
 
+/// The customer, with the cookie of the session that sign-up or log-in started.
+fn signed_in(status: StatusCode, customer: Customer, token: &str) -> Response {
+    let cookie = [(SET_COOKIE, session_cookie(token))];
+    (status, cookie, Json(customer)).into_response()
+}
+
+/// Sign out
 #[utoipa::path(
     post,
     path = "/api/auth/logout",
-    tag = "auth",
-    summary = "Sign out",
     description = "Ends the session of the cookie, if any, and clears the cookie.",
     security((), ("session_cookie" = [])),
     responses(
         (status = 204, description = "Signed out; the cookie is cleared.",
             headers(("Set-Cookie" = String, description = "The cleared session cookie"))),
-        super::openapi::CrossSite,
-        super::openapi::BodyRefusals,
+        CrossSite, BodyRefusals,
     ),
 )]
 async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
-    let token = headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(token_from_cookie_header);
-    if let Some(token) = token {
+    if let Some(token) = session_token(&headers) {
         AuthService::logout(&state.pool, token).await?;
     }
     Ok((
@@ -115,15 +105,14 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<
         .into_response())
 }
 
+/// The signed-in customer
 #[utoipa::path(
     get,
     path = "/api/auth/me",
-    tag = "auth",
-    summary = "The signed-in customer",
     security(("session_cookie" = [])),
     responses(
-        (status = 200, description = "The customer of the session.", body = app::domain::account::Customer),
-        super::openapi::SignedOut,
+        (status = 200, description = "The customer of the session.", body = Customer),
+        SignedOut,
     ),
 )]
 async fn me(AuthCustomer(customer): AuthCustomer) -> impl IntoResponse {

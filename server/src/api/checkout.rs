@@ -9,6 +9,9 @@ use app::domain::order_view::{CheckoutRequest, PaymentReceipt};
 
 use super::error::ApiResult;
 use super::extract::{idempotency_key, ApiJson, AuthCustomer};
+use super::openapi::{
+    BodyRefusals, CrossSite, ErrorEnvelope, IdempotencyKey, KeyReused, SignedOut,
+};
 use crate::state::AppState;
 
 pub struct CheckoutRouter;
@@ -19,28 +22,20 @@ impl CheckoutRouter {
     }
 }
 
+/// Create, reserve and pay an order in one call
 #[utoipa::path(
     post,
     path = "/api/checkout/checkout",
-    tag = "checkout",
-    summary = "Create, reserve and pay an order in one call",
     description = "Nothing is created when the stock is short (409); a declined card leaves the order pending (402) so it can be paid again with `POST /api/orders/{id}/pay`.",
     security(("session_cookie" = [])),
-    params(
-        ("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 200,
-            pattern = r"^[!-~]([ -~]*[!-~])?$",
-            description = "Makes a retry safe: the same key with the same body answers the first result again."),
-    ),
+    params(IdempotencyKey),
     request_body = CheckoutRequest,
     responses(
         (status = 200, description = "Paid: the receipt.", body = PaymentReceipt),
-        (status = 400, description = "A field is invalid (named in `error.field`), or the body is not JSON (`application/json`), or the `Idempotency-Key` header is not 1–200 ASCII characters.", body = super::openapi::ErrorEnvelope),
-        super::openapi::SignedOut,
-        (status = 402, description = "The card was declined (`card_declined`, `insufficient_funds`, `expired_card`); the order stays pending (`error.order_id`).", body = super::openapi::ErrorEnvelope),
-        super::openapi::CrossSite,
-        (status = 409, description = "Out of stock (`out_of_stock`), too many unpaid orders, or the same key is still being processed (`conflict`).", body = super::openapi::ErrorEnvelope),
-        super::openapi::BodyRefusals,
-        (status = 422, description = "The `Idempotency-Key` was used for a different request (`idempotency_key_reused`).", body = super::openapi::ErrorEnvelope),
+        (status = 400, description = "A field is invalid (named in `error.field`), or the body is not JSON (`application/json`), or the `Idempotency-Key` header is not 1–200 ASCII characters.", body = ErrorEnvelope),
+        (status = 402, description = "The card was declined (`card_declined`, `insufficient_funds`, `expired_card`); the order stays pending (`error.order_id`).", body = ErrorEnvelope),
+        (status = 409, description = "Out of stock (`out_of_stock`), too many unpaid orders, or the same key is still being processed (`conflict`).", body = ErrorEnvelope),
+        SignedOut, CrossSite, BodyRefusals, KeyReused,
     ),
 )]
 async fn checkout(

@@ -2,12 +2,13 @@
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::header;
 use axum::http::request::Parts;
+use axum::http::{header, HeaderMap};
 use serde::de::DeserializeOwned;
 
 use app::domain::account::Customer;
 use app::error::AppError;
+use app::infra::limits::{ClientAddr, VoiceCaller};
 use app::services::auth::token_from_cookie_header;
 use app::services::AuthService;
 
@@ -49,18 +50,23 @@ fn describe_json_error(text: &str) -> (String, String) {
     }
 }
 
+/// The session token of the request's cookies, if any.
+pub fn session_token(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(token_from_cookie_header)
+}
+
 /// The customer of the session cookie; 401 without one.
 pub struct AuthCustomer(pub Customer);
 
 impl FromRequestParts<AppState> for AuthCustomer {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let MaybeAuthCustomer(customer) =
-            MaybeAuthCustomer::from_request_parts(parts, state).await?;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let customer = MaybeAuthCustomer::from_request_parts(parts, state).await?.0;
         customer
             .map(AuthCustomer)
             .ok_or(ApiError(AppError::Unauthorized))
@@ -78,13 +84,7 @@ impl FromRequestParts<AppState> for MaybeAuthCustomer {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = parts
-            .headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find_map(token_from_cookie_header);
-        match token {
+        match session_token(&parts.headers) {
             None => Ok(MaybeAuthCustomer(None)),
             Some(token) => Ok(MaybeAuthCustomer(
                 AuthService::customer_for_token(&state.pool, token).await?,
@@ -93,9 +93,27 @@ impl FromRequestParts<AppState> for MaybeAuthCustomer {
     }
 }
 
-/// The `Idempotency-Key` header, if sent.
-pub fn idempotency_key(parts: &axum::http::HeaderMap) -> Result<Option<String>, ApiError> {
-    match parts.get("idempotency-key") {
+/// Who asks for voice work: the customer when signed in, and the client's address (the
+/// limits count both).
+pub struct Caller(pub VoiceCaller);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let customer = MaybeAuthCustomer::from_request_parts(parts, state).await?.0;
+        let client = parts.extensions.get::<ClientAddr>().copied();
+        Ok(Caller(VoiceCaller {
+            customer_id: customer.map(|c| c.id),
+            client,
+        }))
+    }
+}
+
+/// The `Idempotency-Key` header, if sent (the payment service checks its length). Read in the
+/// handler, after the body, so a bad body is reported first.
+pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    match headers.get("idempotency-key") {
         None => Ok(None),
         Some(v) => v.to_str().map(|s| Some(s.trim().to_owned())).map_err(|_| {
             ApiError(AppError::invalid(

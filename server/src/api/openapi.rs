@@ -1,6 +1,8 @@
 //! The REST API described in OpenAPI 3.1, generated from the Rust types (`utoipa`) and served at
 //! `GET /api/openapi.json`. The operations are the `#[utoipa::path]` attributes on the handlers
 //! in this module's siblings; the request and response types are the shared types in `app`.
+//! Each operation's id is its handler's name, its tag the handler's module as `paths(...)`
+//! names it, and its summary the first line of the handler's doc comment (utoipa's defaults).
 //!
 //! The error envelope is the app's own `ErrorEnvelope`; the audio upload's schemas exist only for
 //! the description.
@@ -11,9 +13,11 @@ use std::sync::LazyLock;
 use axum::routing::get;
 use axum::{Json, Router};
 use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
-use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
-use utoipa::{IntoResponses, Modify, OpenApi, PartialSchema, ToSchema};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Required, Response, ResponseBuilder};
+use utoipa::{IntoParams, IntoResponses, Modify, OpenApi, PartialSchema, ToSchema};
 
 pub use app::error::{ErrorBody, ErrorEnvelope};
 use app::services::auth::SESSION_COOKIE;
@@ -39,21 +43,21 @@ pub const SESSION_SECURITY: &str = "session_cookie";
         auth::logout,
         auth::me,
         checkout::checkout,
-        orders::create,
-        orders::list,
-        orders::show,
-        orders::pay,
-        orders::cancel,
-        staff::list,
-        staff::change_status,
-        staff::stock,
-        staff::restock,
-        staff::list_events,
-        staff::create_event,
-        staff::update_event,
-        staff::end_event,
-        voice::stt,
-        voice::analyze,
+        orders::create_order,
+        orders::list_orders,
+        orders::get_order,
+        orders::pay_order,
+        orders::cancel_order,
+        staff::staff_list_orders,
+        staff::staff_change_status,
+        staff::staff_stock,
+        staff::staff_restock,
+        staff::staff_list_events,
+        staff::staff_create_event,
+        staff::staff_update_event,
+        staff::staff_end_event,
+        voice::voice_stt,
+        voice::voice_analyze,
         openapi_json,
     ),
     components(schemas(
@@ -132,34 +136,49 @@ fn error_response(description: &str) -> Response {
         .build()
 }
 
-/// 401: the operation needs a signed-in caller.
-pub struct SignedOut;
+/// Declares a response type per refusal that several operations share, each in the error
+/// envelope: one wording wherever the refusal is documented.
+macro_rules! refusal_types {
+    ($($(#[$doc:meta])* $name:ident: $($status:literal => $description:literal),+;)+) => {$(
+        $(#[$doc])*
+        pub struct $name;
 
-impl IntoResponses for SignedOut {
-    fn responses() -> BTreeMap<String, RefOr<Response>> {
-        refusals(&[("401", "Not signed in, or the session expired.")])
-    }
+        impl IntoResponses for $name {
+            fn responses() -> BTreeMap<String, RefOr<Response>> {
+                refusals(&[$(($status, $description)),+])
+            }
+        }
+    )+};
 }
 
-/// 403: a state-changing request from another site.
-pub struct CrossSite;
-
-impl IntoResponses for CrossSite {
-    fn responses() -> BTreeMap<String, RefOr<Response>> {
-        refusals(&[("403", "A state-changing request from another site (CSRF).")])
-    }
+// Who may call.
+refusal_types! {
+    /// 401: the operation needs a signed-in caller.
+    SignedOut: "401" => "Not signed in, or the session expired.";
+    /// 403: a state-changing request from another site.
+    CrossSite: "403" => "A state-changing request from another site (CSRF).";
+    /// 403: staff only.
+    NotStaff: "403" => "Not a staff account.";
+    /// 403: managers only, and the operation changes state.
+    NotManager: "403" => "Not a manager, or a request from another site (CSRF).";
 }
 
-/// 413 and 415: what a JSON request body is refused for before its handler runs.
-pub struct BodyRefusals;
-
-impl IntoResponses for BodyRefusals {
-    fn responses() -> BTreeMap<String, RefOr<Response>> {
-        refusals(&[
-            ("413", "The body is over 1 MiB."),
-            ("415", "A `text/*` body."),
-        ])
-    }
+// What the request names or sends.
+refusal_types! {
+    /// 400: a JSON body whose fields are checked.
+    BadJson: "400" => "A field is invalid (named in `error.field`), or the body is not JSON \
+                       (`application/json`).";
+    /// 400: the only input is the path's id.
+    BadId: "400" => "The id is not a number.";
+    /// 404: an order id that is not the caller's.
+    NoSuchOrder: "404" => "No such order of the signed-in customer.";
+    /// 404: a discount event id that does not exist.
+    NoSuchEvent: "404" => "No such event.";
+    /// 413 and 415: what a JSON request body is refused for before its handler runs.
+    BodyRefusals: "413" => "The body is over 1 MiB.", "415" => "A `text/*` body.";
+    /// 422: an `Idempotency-Key` sent again with another request.
+    KeyReused: "422" => "The `Idempotency-Key` was used for a different request \
+                         (`idempotency_key_reused`).";
 }
 
 /// 429, 503 and 504: the voice pipeline is busy, down or slow.
@@ -184,6 +203,62 @@ impl IntoResponses for VoiceRefusals {
         busy.headers.insert("Retry-After".to_owned(), retry_after);
         map.insert("429".to_owned(), busy.into());
         map
+    }
+}
+
+/// `{id}` in an order's path.
+pub struct OrderId;
+
+impl IntoParams for OrderId {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![path_id("The order's id.")]
+    }
+}
+
+/// `{id}` in a discount event's path.
+pub struct EventId;
+
+impl IntoParams for EventId {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![path_id("The event's id.")]
+    }
+}
+
+/// A row's id in the path: a whole number from 1.
+fn path_id(description: &str) -> Parameter {
+    let id = ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+        .minimum(Some(1));
+    ParameterBuilder::new()
+        .name("id")
+        .parameter_in(ParameterIn::Path)
+        .required(Required::True)
+        .description(Some(description))
+        .schema(Some(id))
+        .build()
+}
+
+/// The `Idempotency-Key` header of the payments (read by `extract::idempotency_key`).
+pub struct IdempotencyKey;
+
+impl IntoParams for IdempotencyKey {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        let key = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .min_length(Some(1))
+            .max_length(Some(200))
+            .pattern(Some(r"^[!-~]([ -~]*[!-~])?$"));
+        vec![ParameterBuilder::new()
+            .name("Idempotency-Key")
+            .parameter_in(ParameterIn::Header)
+            .required(Required::False)
+            .description(Some(
+                "Makes a retry safe: the same key with the same body answers the first result \
+                 again.",
+            ))
+            .schema(Some(key))
+            .build()]
     }
 }
 

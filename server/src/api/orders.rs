@@ -15,6 +15,10 @@ use app::services::{OrderService, PaymentService};
 
 use super::error::ApiResult;
 use super::extract::{idempotency_key, ApiJson, AuthCustomer};
+use super::openapi::{
+    BadId, BodyRefusals, CrossSite, ErrorEnvelope, IdempotencyKey, KeyReused, NoSuchOrder, OrderId,
+    SignedOut,
+};
 use crate::state::AppState;
 
 pub struct OrderRouter;
@@ -22,33 +26,29 @@ pub struct OrderRouter;
 impl OrderRouter {
     pub fn router() -> Router<AppState> {
         Router::new()
-            .route("/api/orders", post(create).get(list))
-            .route("/api/orders/{id}", get(show))
-            .route("/api/orders/{id}/pay", post(pay))
-            .route("/api/orders/{id}/cancel", post(cancel))
+            .route("/api/orders", post(create_order).get(list_orders))
+            .route("/api/orders/{id}", get(get_order))
+            .route("/api/orders/{id}/pay", post(pay_order))
+            .route("/api/orders/{id}/cancel", post(cancel_order))
             .route("/api/orders/{id}/events", get(events))
     }
 }
 
+/// Create an order, pending payment
 #[utoipa::path(
     post,
     path = "/api/orders",
-    operation_id = "create_order",
-    tag = "orders",
-    summary = "Create an order, pending payment",
     description = "Prices the order on the server (tier and event discounts) and reserves its ingredients.",
     security(("session_cookie" = [])),
     request_body = OrderRequest,
     responses(
         (status = 201, description = "Created: the order and its price.", body = CreatedOrder),
-        (status = 400, description = "A field is invalid (named in `error.field`), or the body is not JSON (`application/json`); unknown dinners, styles, components and side dishes are invalid too.", body = super::openapi::ErrorEnvelope),
-        super::openapi::SignedOut,
-        super::openapi::CrossSite,
-        (status = 409, description = "Out of stock (`out_of_stock`), or too many unpaid orders (`conflict`).", body = super::openapi::ErrorEnvelope),
-        super::openapi::BodyRefusals,
+        (status = 400, description = "A field is invalid (named in `error.field`), or the body is not JSON (`application/json`); unknown dinners, styles, components and side dishes are invalid too.", body = ErrorEnvelope),
+        (status = 409, description = "Out of stock (`out_of_stock`), or too many unpaid orders (`conflict`).", body = ErrorEnvelope),
+        SignedOut, CrossSite, BodyRefusals,
     ),
 )]
-async fn create(
+async fn create_order(
     State(state): State<AppState>,
     AuthCustomer(customer): AuthCustomer,
     ApiJson(req): ApiJson<OrderRequest>,
@@ -58,19 +58,17 @@ async fn create(
     Ok((StatusCode::CREATED, Json(created)))
 }
 
+/// My orders, newest first (at most 100)
 #[utoipa::path(
     get,
     path = "/api/orders",
-    operation_id = "list_orders",
-    tag = "orders",
-    summary = "My orders, newest first (at most 100)",
     security(("session_cookie" = [])),
     responses(
         (status = 200, description = "The signed-in customer's orders.", body = Vec<OrderSummary>),
-        super::openapi::SignedOut,
+        SignedOut,
     ),
 )]
-async fn list(
+async fn list_orders(
     State(state): State<AppState>,
     AuthCustomer(customer): AuthCustomer,
 ) -> ApiResult<Json<Vec<OrderSummary>>> {
@@ -79,24 +77,18 @@ async fn list(
     ))
 }
 
+/// One of my orders
 #[utoipa::path(
     get,
     path = "/api/orders/{id}",
-    operation_id = "get_order",
-    tag = "orders",
-    summary = "One of my orders",
     security(("session_cookie" = [])),
-    params(
-        ("id" = i64, Path, minimum = 1, description = "The order's id."),
-    ),
+    params(OrderId),
     responses(
         (status = 200, description = "The order.", body = OrderView),
-        (status = 400, description = "The id is not a number.", body = super::openapi::ErrorEnvelope),
-        super::openapi::SignedOut,
-        (status = 404, description = "No such order of the signed-in customer.", body = super::openapi::ErrorEnvelope),
+        BadId, SignedOut, NoSuchOrder,
     ),
 )]
-async fn show(
+async fn get_order(
     State(state): State<AppState>,
     AuthCustomer(customer): AuthCustomer,
     Path(id): Path<i64>,
@@ -106,33 +98,22 @@ async fn show(
     ))
 }
 
+/// Pay a pending order (mock card processor)
 #[utoipa::path(
     post,
     path = "/api/orders/{id}/pay",
-    operation_id = "pay_order",
-    tag = "orders",
-    summary = "Pay a pending order (mock card processor)",
     security(("session_cookie" = [])),
-    params(
-        ("id" = i64, Path, minimum = 1, description = "The order's id."),
-        ("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 200,
-            pattern = r"^[!-~]([ -~]*[!-~])?$",
-            description = "Makes a retry safe: the same key with the same body answers the first result again."),
-    ),
+    params(OrderId, IdempotencyKey),
     request_body = CardInput,
     responses(
         (status = 200, description = "Paid: the receipt.", body = PaymentReceipt),
-        (status = 400, description = "A field is invalid (named in `error.field`), or the body is not JSON (`application/json`), the id is not a number, or the `Idempotency-Key` header is not 1–200 ASCII characters.", body = super::openapi::ErrorEnvelope),
-        super::openapi::SignedOut,
-        (status = 402, description = "The card was declined (`card_declined`, `insufficient_funds`, `expired_card`); the order stays pending.", body = super::openapi::ErrorEnvelope),
-        super::openapi::CrossSite,
-        (status = 404, description = "No such order of the signed-in customer.", body = super::openapi::ErrorEnvelope),
-        (status = 409, description = "The order was cancelled (its payment time ran out), or the same key is still being processed (`conflict`). Paying a paid order again answers its receipt.", body = super::openapi::ErrorEnvelope),
-        super::openapi::BodyRefusals,
-        (status = 422, description = "The `Idempotency-Key` was used for a different request (`idempotency_key_reused`).", body = super::openapi::ErrorEnvelope),
+        (status = 400, description = "A field is invalid (named in `error.field`), or the body is not JSON (`application/json`), the id is not a number, or the `Idempotency-Key` header is not 1–200 ASCII characters.", body = ErrorEnvelope),
+        (status = 402, description = "The card was declined (`card_declined`, `insufficient_funds`, `expired_card`); the order stays pending.", body = ErrorEnvelope),
+        (status = 409, description = "The order was cancelled (its payment time ran out), or the same key is still being processed (`conflict`). Paying a paid order again answers its receipt.", body = ErrorEnvelope),
+        SignedOut, CrossSite, NoSuchOrder, BodyRefusals, KeyReused,
     ),
 )]
-async fn pay(
+async fn pay_order(
     State(state): State<AppState>,
     AuthCustomer(customer): AuthCustomer,
     Path(id): Path<i64>,
@@ -146,29 +127,22 @@ async fn pay(
     ))
 }
 
+/// Cancel my order before the kitchen starts it
 #[utoipa::path(
     post,
     path = "/api/orders/{id}/cancel",
-    operation_id = "cancel_order",
-    tag = "orders",
-    summary = "Cancel my order before the kitchen starts it",
     description = "Allowed while the order is pending or confirmed. The stock is released, and a paid order is refunded by the mock processor (once).",
     security(("session_cookie" = [])),
-    params(
-        ("id" = i64, Path, minimum = 1, description = "The order's id."),
-    ),
+    params(OrderId),
     request_body = CancelRequest,
     responses(
         (status = 200, description = "Cancelled: the order, with its refund if it was paid.", body = OrderView),
-        (status = 400, description = "`reason` is empty or over 200 characters, the body is not JSON, or the id is not a number.", body = super::openapi::ErrorEnvelope),
-        super::openapi::SignedOut,
-        super::openapi::CrossSite,
-        (status = 404, description = "No such order of the signed-in customer.", body = super::openapi::ErrorEnvelope),
-        (status = 409, description = "The order is being prepared, on the way, delivered or already cancelled.", body = super::openapi::ErrorEnvelope),
-        super::openapi::BodyRefusals,
+        (status = 400, description = "`reason` is empty or over 200 characters, the body is not JSON, or the id is not a number.", body = ErrorEnvelope),
+        (status = 409, description = "The order is being prepared, on the way, delivered or already cancelled.", body = ErrorEnvelope),
+        SignedOut, CrossSite, NoSuchOrder, BodyRefusals,
     ),
 )]
-async fn cancel(
+async fn cancel_order(
     State(state): State<AppState>,
     AuthCustomer(customer): AuthCustomer,
     Path(id): Path<i64>,

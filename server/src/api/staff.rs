@@ -17,6 +17,10 @@ use app::services::{EventService, StaffService, StockService};
 
 use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, AuthCustomer};
+use super::openapi::{
+    BadId, BodyRefusals, ErrorEnvelope, EventId, NoSuchEvent, NotManager, NotStaff, OrderId,
+    SignedOut,
+};
 use crate::state::AppState;
 
 pub struct StaffRouter;
@@ -24,16 +28,16 @@ pub struct StaffRouter;
 impl StaffRouter {
     pub fn router() -> Router<AppState> {
         Router::new()
-            .route("/api/staff/orders", get(list))
-            .route("/api/staff/orders/{id}/status", post(change_status))
+            .route("/api/staff/orders", get(staff_list_orders))
+            .route("/api/staff/orders/{id}/status", post(staff_change_status))
             .route("/api/staff/events", get(events))
-            .route("/api/staff/stock", get(stock).post(restock))
+            .route("/api/staff/stock", get(staff_stock).post(staff_restock))
             .route(
                 "/api/staff/menu-events",
-                get(list_events).post(create_event),
+                get(staff_list_events).post(staff_create_event),
             )
-            .route("/api/staff/menu-events/{id}", put(update_event))
-            .route("/api/staff/menu-events/{id}/end", post(end_event))
+            .route("/api/staff/menu-events/{id}", put(staff_update_event))
+            .route("/api/staff/menu-events/{id}/end", post(staff_end_event))
     }
 }
 
@@ -57,12 +61,10 @@ struct ListQuery {
     status: Option<String>,
 }
 
+/// The store's orders for the kitchen board, oldest first (at most 100)
 #[utoipa::path(
     get,
     path = "/api/staff/orders",
-    operation_id = "staff_list_orders",
-    tag = "staff",
-    summary = "The store's orders for the kitchen board, oldest first (at most 100)",
     description = "Without `status`: everything confirmed, preparing or on the way, and what was delivered or cancelled in the last 12 hours. A manager sees every store.",
     security(("session_cookie" = [])),
     params(
@@ -70,12 +72,11 @@ struct ListQuery {
     ),
     responses(
         (status = 200, description = "The orders.", body = Vec<OrderView>),
-        (status = 400, description = "`status` is not an order status.", body = super::openapi::ErrorEnvelope),
-        super::openapi::SignedOut,
-        (status = 403, description = "Not a staff account.", body = super::openapi::ErrorEnvelope),
+        (status = 400, description = "`status` is not an order status.", body = ErrorEnvelope),
+        SignedOut, NotStaff,
     ),
 )]
-async fn list(
+async fn staff_list_orders(
     State(state): State<AppState>,
     AuthStaff(staff): AuthStaff,
     Query(query): Query<ListQuery>,
@@ -94,29 +95,24 @@ async fn list(
     ))
 }
 
+/// Move an order forward, or cancel it with a reason
 #[utoipa::path(
     post,
     path = "/api/staff/orders/{id}/status",
-    operation_id = "staff_change_status",
-    tag = "staff",
-    summary = "Move an order forward, or cancel it with a reason",
     description = "confirmed → preparing (kitchen), preparing → delivering (kitchen or delivery), delivering → delivered (delivery); a manager may make every move. Cancelling releases the stock and refunds a paid order.",
     security(("session_cookie" = [])),
-    params(
-        ("id" = i64, Path, minimum = 1, description = "The order's id."),
-    ),
+    params(OrderId),
     request_body = StatusChangeRequest,
     responses(
         (status = 200, description = "The order as it is now.", body = OrderView),
-        (status = 400, description = "A field is invalid (a cancel without `reason`, an unknown status), or the id is not a number.", body = super::openapi::ErrorEnvelope),
-        super::openapi::SignedOut,
-        (status = 403, description = "Not a staff account, a move this role may not make, or a request from another site (CSRF).", body = super::openapi::ErrorEnvelope),
-        (status = 404, description = "No such order in this member's store.", body = super::openapi::ErrorEnvelope),
-        (status = 409, description = "The move does not apply to the order as it is now (someone moved it first).", body = super::openapi::ErrorEnvelope),
-        super::openapi::BodyRefusals,
+        (status = 400, description = "A field is invalid (a cancel without `reason`, an unknown status), or the id is not a number.", body = ErrorEnvelope),
+        (status = 403, description = "Not a staff account, a move this role may not make, or a request from another site (CSRF).", body = ErrorEnvelope),
+        (status = 404, description = "No such order in this member's store.", body = ErrorEnvelope),
+        (status = 409, description = "The move does not apply to the order as it is now (someone moved it first).", body = ErrorEnvelope),
+        SignedOut, BodyRefusals,
     ),
 )]
-async fn change_status(
+async fn staff_change_status(
     State(state): State<AppState>,
     AuthStaff(staff): AuthStaff,
     Path(id): Path<i64>,
@@ -139,24 +135,21 @@ struct StockQuery {
     store: Option<String>,
 }
 
+/// A store's ingredients: units on hand and units reserved by orders not started
 #[utoipa::path(
     get,
     path = "/api/staff/stock",
-    operation_id = "staff_stock",
-    tag = "staff",
-    summary = "A store's ingredients: units on hand and units reserved by orders not started",
     security(("session_cookie" = [])),
     params(
         ("store" = Option<String>, Query, description = "The store's code; without it, the member's own store (a manager: the first)."),
     ),
     responses(
         (status = 200, description = "The store's stock.", body = StoreStock),
-        super::openapi::SignedOut,
-        (status = 403, description = "Not a staff account.", body = super::openapi::ErrorEnvelope),
-        (status = 404, description = "No such store, or another store than the member's own.", body = super::openapi::ErrorEnvelope),
+        (status = 404, description = "No such store, or another store than the member's own.", body = ErrorEnvelope),
+        SignedOut, NotStaff,
     ),
 )]
-async fn stock(
+async fn staff_stock(
     State(state): State<AppState>,
     AuthStaff(staff): AuthStaff,
     Query(query): Query<StockQuery>,
@@ -166,24 +159,20 @@ async fn stock(
     ))
 }
 
+/// Add units of an ingredient to a store (managers)
 #[utoipa::path(
     post,
     path = "/api/staff/stock",
-    operation_id = "staff_restock",
-    tag = "staff",
-    summary = "Add units of an ingredient to a store (managers)",
     security(("session_cookie" = [])),
     request_body = RestockRequest,
     responses(
         (status = 200, description = "The store's stock after the restock.", body = StoreStock),
-        (status = 400, description = "`add` is not 1–10,000 (or would pass 1,000,000 on hand), the ingredient is unknown, or the body is not JSON.", body = super::openapi::ErrorEnvelope),
-        super::openapi::SignedOut,
-        (status = 403, description = "Not a manager, or a request from another site (CSRF).", body = super::openapi::ErrorEnvelope),
-        (status = 404, description = "No such store.", body = super::openapi::ErrorEnvelope),
-        super::openapi::BodyRefusals,
+        (status = 400, description = "`add` is not 1–10,000 (or would pass 1,000,000 on hand), the ingredient is unknown, or the body is not JSON.", body = ErrorEnvelope),
+        (status = 404, description = "No such store.", body = ErrorEnvelope),
+        SignedOut, NotManager, BodyRefusals,
     ),
 )]
-async fn restock(
+async fn staff_restock(
     State(state): State<AppState>,
     AuthStaff(staff): AuthStaff,
     ApiJson(req): ApiJson<RestockRequest>,
@@ -193,43 +182,36 @@ async fn restock(
     ))
 }
 
+/// The discount events, newest first (at most 100)
 #[utoipa::path(
     get,
     path = "/api/staff/menu-events",
-    operation_id = "staff_list_events",
-    tag = "staff",
-    summary = "The discount events, newest first (at most 100)",
     security(("session_cookie" = [])),
     responses(
         (status = 200, description = "The events.", body = Vec<EventView>),
-        super::openapi::SignedOut,
-        (status = 403, description = "Not a staff account.", body = super::openapi::ErrorEnvelope),
+        SignedOut, NotStaff,
     ),
 )]
-async fn list_events(
+async fn staff_list_events(
     State(state): State<AppState>,
     AuthStaff(_): AuthStaff,
 ) -> ApiResult<Json<Vec<EventView>>> {
     Ok(Json(EventService::list(&state.pool).await?))
 }
 
+/// Start a discount event (managers); quotes and voice previews use it at once
 #[utoipa::path(
     post,
     path = "/api/staff/menu-events",
-    operation_id = "staff_create_event",
-    tag = "staff",
-    summary = "Start a discount event (managers); quotes and voice previews use it at once",
     security(("session_cookie" = [])),
     request_body = EventInput,
     responses(
         (status = 201, description = "Created.", body = EventView),
-        (status = 400, description = "A field is invalid (named in `error.field`): a title, the rate (1–100), a time, `valid_to` not after `valid_from`, no or unknown dinners.", body = super::openapi::ErrorEnvelope),
-        super::openapi::SignedOut,
-        (status = 403, description = "Not a manager, or a request from another site (CSRF).", body = super::openapi::ErrorEnvelope),
-        super::openapi::BodyRefusals,
+        (status = 400, description = "A field is invalid (named in `error.field`): a title, the rate (1–100), a time, `valid_to` not after `valid_from`, no or unknown dinners.", body = ErrorEnvelope),
+        SignedOut, NotManager, BodyRefusals,
     ),
 )]
-async fn create_event(
+async fn staff_create_event(
     State(state): State<AppState>,
     AuthStaff(staff): AuthStaff,
     ApiJson(input): ApiJson<EventInput>,
@@ -238,27 +220,20 @@ async fn create_event(
     Ok((axum::http::StatusCode::CREATED, Json(event)))
 }
 
+/// Edit a discount event (managers)
 #[utoipa::path(
     put,
     path = "/api/staff/menu-events/{id}",
-    operation_id = "staff_update_event",
-    tag = "staff",
-    summary = "Edit a discount event (managers)",
     security(("session_cookie" = [])),
-    params(
-        ("id" = i64, Path, minimum = 1, description = "The event's id."),
-    ),
+    params(EventId),
     request_body = EventInput,
     responses(
         (status = 200, description = "The event as it is now.", body = EventView),
-        (status = 400, description = "A field is invalid (named in `error.field`), or the id is not a number.", body = super::openapi::ErrorEnvelope),
-        super::openapi::SignedOut,
-        (status = 403, description = "Not a manager, or a request from another site (CSRF).", body = super::openapi::ErrorEnvelope),
-        (status = 404, description = "No such event.", body = super::openapi::ErrorEnvelope),
-        super::openapi::BodyRefusals,
+        (status = 400, description = "A field is invalid (named in `error.field`), or the id is not a number.", body = ErrorEnvelope),
+        SignedOut, NotManager, NoSuchEvent, BodyRefusals,
     ),
 )]
-async fn update_event(
+async fn staff_update_event(
     State(state): State<AppState>,
     AuthStaff(staff): AuthStaff,
     Path(id): Path<i64>,
@@ -269,25 +244,18 @@ async fn update_event(
     ))
 }
 
+/// End a discount event now (managers)
 #[utoipa::path(
     post,
     path = "/api/staff/menu-events/{id}/end",
-    operation_id = "staff_end_event",
-    tag = "staff",
-    summary = "End a discount event now (managers)",
     security(("session_cookie" = [])),
-    params(
-        ("id" = i64, Path, minimum = 1, description = "The event's id."),
-    ),
+    params(EventId),
     responses(
         (status = 200, description = "The event, ended.", body = EventView),
-        (status = 400, description = "The id is not a number.", body = super::openapi::ErrorEnvelope),
-        super::openapi::SignedOut,
-        (status = 403, description = "Not a manager, or a request from another site (CSRF).", body = super::openapi::ErrorEnvelope),
-        (status = 404, description = "No such event.", body = super::openapi::ErrorEnvelope),
+        BadId, SignedOut, NotManager, NoSuchEvent,
     ),
 )]
-async fn end_event(
+async fn staff_end_event(
     State(state): State<AppState>,
     AuthStaff(staff): AuthStaff,
     Path(id): Path<i64>,

@@ -12,18 +12,20 @@ use axum::http::{header, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use axum::{Extension, Json, Router};
+use axum::{Json, Router};
 use serde::Deserialize;
 
 use app::domain::voice::{
     parse_language, SttResponse, VoiceAnalysisResponse, VoiceAnalyzeRequest, MAX_AUDIO_BYTES,
 };
 use app::error::AppError;
-use app::infra::limits::{ClientAddr, VoiceCaller};
 use app::services::VoiceService;
 
 use super::error::{ApiError, ApiResult};
-use super::extract::{ApiJson, MaybeAuthCustomer};
+use super::extract::{ApiJson, Caller};
+use super::openapi::{
+    AudioBody, BadJson, BodyRefusals, CrossSite, ErrorEnvelope, SttUpload, VoiceRefusals,
+};
 use crate::state::AppState;
 
 /// The upload route's body limit: the audio limit plus room for multipart framing (the audio
@@ -41,11 +43,11 @@ impl VoiceRouter {
         Router::new()
             .route(
                 "/api/voice/stt",
-                post(stt)
+                post(voice_stt)
                     .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT))
                     .layer(axum::middleware::from_fn(reject_declared_oversize)),
             )
-            .route("/api/voice/analyze", post(analyze))
+            .route("/api/voice/analyze", post(voice_analyze))
     }
 }
 
@@ -70,12 +72,10 @@ struct Upload {
     language: Option<String>,
 }
 
+/// Transcribe a recording
 #[utoipa::path(
     post,
     path = "/api/voice/stt",
-    operation_id = "voice_stt",
-    tag = "voice",
-    summary = "Transcribe a recording",
     description = "The recording is the whole body (`audio/*`, `video/webm`, `application/octet-stream`, or no `Content-Type`), or the `audio` field of a `multipart/form-data` form. Guests may use it; signed-in customers have their own limits.",
     security((), ("session_cookie" = [])),
     params(
@@ -85,30 +85,28 @@ struct Upload {
     request_body(
         description = "The recording, at most 10 MB.",
         content(
-            (super::openapi::SttUpload = "multipart/form-data"),
-            (super::openapi::AudioBody = "audio/webm"),
-            (super::openapi::AudioBody = "audio/ogg"),
-            (super::openapi::AudioBody = "audio/wav"),
-            (super::openapi::AudioBody = "audio/mp4"),
-            (super::openapi::AudioBody = "audio/mpeg"),
-            (super::openapi::AudioBody = "video/webm"),
-            (super::openapi::AudioBody = "application/octet-stream"),
+            (SttUpload = "multipart/form-data"),
+            (AudioBody = "audio/webm"),
+            (AudioBody = "audio/ogg"),
+            (AudioBody = "audio/wav"),
+            (AudioBody = "audio/mp4"),
+            (AudioBody = "audio/mpeg"),
+            (AudioBody = "video/webm"),
+            (AudioBody = "application/octet-stream"),
         ),
     ),
     responses(
         (status = 200, description = "The transcript.", body = SttResponse),
-        (status = 400, description = "The `language` is not `ko` or `en`, the recording is empty, or the form has no `audio` field.", body = super::openapi::ErrorEnvelope),
-        super::openapi::CrossSite,
-        (status = 413, description = "The recording is over 10 MB (`error.limit_bytes`).", body = super::openapi::ErrorEnvelope),
-        (status = 415, description = "Not audio in a format we accept (WAV, Ogg, WebM, MP4/M4A, MP3), or another `Content-Type`.", body = super::openapi::ErrorEnvelope),
-        (status = 422, description = "No speech could be recognised (`speech_not_recognized`).", body = super::openapi::ErrorEnvelope),
-        super::openapi::VoiceRefusals,
+        (status = 400, description = "The `language` is not `ko` or `en`, the recording is empty, or the form has no `audio` field.", body = ErrorEnvelope),
+        (status = 413, description = "The recording is over 10 MB (`error.limit_bytes`).", body = ErrorEnvelope),
+        (status = 415, description = "Not audio in a format we accept (WAV, Ogg, WebM, MP4/M4A, MP3), or another `Content-Type`.", body = ErrorEnvelope),
+        (status = 422, description = "No speech could be recognised (`speech_not_recognized`).", body = ErrorEnvelope),
+        CrossSite, VoiceRefusals,
     ),
 )]
-async fn stt(
+async fn voice_stt(
     State(state): State<AppState>,
-    MaybeAuthCustomer(customer): MaybeAuthCustomer,
-    client: Option<Extension<ClientAddr>>,
+    Caller(caller): Caller,
     params: Result<Query<SttParams>, QueryRejection>,
     req: Request,
 ) -> ApiResult<Json<SttResponse>> {
@@ -124,10 +122,7 @@ async fn stt(
     Ok(Json(
         VoiceService::transcribe(
             &state.app_context(),
-            VoiceCaller {
-                customer_id: customer.map(|c| c.id),
-                client: client.map(|Extension(addr)| addr),
-            },
+            caller,
             &upload.audio,
             upload.filename.as_deref(),
             upload.mime_type.as_deref(),
@@ -239,35 +234,25 @@ async fn read_multipart(mut multipart: Multipart) -> Result<Upload, ApiError> {
     Ok(upload)
 }
 
+/// Understand one utterance of a voice order
 #[utoipa::path(
     post,
     path = "/api/voice/analyze",
-    operation_id = "voice_analyze",
-    tag = "voice",
-    summary = "Understand one utterance of a voice order",
     description = "Answers what the AI understood and, once the order names a dinner, a style and a quantity, the builder's draft priced for the caller. Send the answer's `session_id` with the next utterance to continue the session.",
     security((), ("session_cookie" = [])),
     request_body = VoiceAnalyzeRequest,
     responses(
         (status = 200, description = "The AI's proposal.", body = VoiceAnalysisResponse),
-        (status = 400, description = "A field is invalid (named in `error.field`), or the body is not JSON (`application/json`).", body = super::openapi::ErrorEnvelope),
-        super::openapi::CrossSite,
-        (status = 404, description = "The session belongs to someone else.", body = super::openapi::ErrorEnvelope),
-        super::openapi::BodyRefusals,
-        (status = 422, description = "The AI did not understand the order well enough (`order_not_understood`, with `error.session_id` and `error.question`).", body = super::openapi::ErrorEnvelope),
-        super::openapi::VoiceRefusals,
+        (status = 404, description = "The session belongs to someone else.", body = ErrorEnvelope),
+        (status = 422, description = "The AI did not understand the order well enough (`order_not_understood`, with `error.session_id` and `error.question`).", body = ErrorEnvelope),
+        BadJson, CrossSite, BodyRefusals, VoiceRefusals,
     ),
 )]
-async fn analyze(
+async fn voice_analyze(
     State(state): State<AppState>,
-    MaybeAuthCustomer(customer): MaybeAuthCustomer,
-    client: Option<Extension<ClientAddr>>,
+    Caller(caller): Caller,
     ApiJson(req): ApiJson<VoiceAnalyzeRequest>,
 ) -> ApiResult<Json<VoiceAnalysisResponse>> {
-    let caller = VoiceCaller {
-        customer_id: customer.map(|c| c.id),
-        client: client.map(|Extension(addr)| addr),
-    };
     Ok(Json(
         VoiceService::analyze(&state.app_context(), caller, &req).await?,
     ))

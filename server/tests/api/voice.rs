@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 
 use ai_protocol::{
     result_channel, result_key, AiErrorCode, AiFailure, AiResult, ConversationState, Customization,
-    Intent, OrderState, Outcome, Transcript, VoiceAnalysis,
+    Intent, LlmJob, OrderState, Outcome, Transcript, VoiceAnalysis,
 };
-use app::infra::ai::{AiClient, AiClientError, AiConfig, LlmRequest};
+use app::infra::ai::{AiClient, AiClientError, AiConfig};
 use app::infra::redis::RedisHandle;
 use base64::Engine;
 use reqwest::StatusCode;
@@ -806,14 +806,10 @@ fn client(queues: &AiQueues, timeout: Duration) -> AiClient {
     )
 }
 
-fn llm_request(transcript: &str) -> LlmRequest {
-    LlmRequest {
-        transcript: transcript.into(),
+fn llm_request(transcript: &str) -> LlmJob {
+    LlmJob {
         language: Some("ko".into()),
-        order_state: None,
-        user_history: vec![],
-        events: vec![],
-        menu: Default::default(),
+        ..LlmJob::local(transcript, Default::default())
     }
 }
 
