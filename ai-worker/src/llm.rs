@@ -1121,7 +1121,7 @@ fn write_analysis<W: Writer>(
     // instead"); over several, each line keeps its dinner and may be taken away.
     let several = state.is_some_and(|s| !s.more_lines.is_empty());
     let first = match first_line.as_ref().filter(|_| several) {
-        Some(line) => input.write_kept_line_head(w, line, false)?,
+        Some(line) => input.write_kept_line_head(w, line, false, true)?,
         None => Some(input.write_dinner(w)?),
     };
     let mut lines = Vec::new();
@@ -1148,11 +1148,24 @@ fn write_analysis<W: Writer>(
     }
     let kept = state.map(|s| s.more_lines.as_slice()).unwrap_or_default();
     lines.extend(input.write_kept_lines(w, kept)?);
+    let mut listed = kept.len();
+    // An order of one line whose dinner the words changed: the old line may stay ("치킨
+    // 디너도 추가") or go ("the French dinner instead"). The model decides once it has
+    // written the new dinner, and a line that stays keeps its place first.
+    let replaced = first_line
+        .as_ref()
+        .filter(|old| kept.is_empty() && dinner.is_some_and(|d| d.code != old.menu));
+    if let Some(old) = replaced {
+        listed += 1;
+        if let Some(line) = input.write_replaced_line(w, old)? {
+            lines.insert(0, line);
+        }
+    }
     let mut has: Vec<String> = state
         .map(|s| s.lines().into_iter().map(|l| l.menu).collect())
         .unwrap_or_default();
     has.extend(lines.iter().map(|(l, _)| l.menu.clone()));
-    lines.extend(input.write_new_lines(w, kept.len(), &has, lines.len())?);
+    lines.extend(input.write_new_lines(w, listed, &has, lines.len())?);
     w.emit("}")?;
     let mut lines = lines.into_iter();
     match lines.next() {
@@ -1188,6 +1201,7 @@ impl<'a> AnalysisInput<'a> {
         w: &mut W,
         line: &OrderLine,
         listed: bool,
+        keep_prior: bool,
     ) -> Result<Option<(&'a MenuDinner, f32)>, LlmError> {
         let dinner = self.menu.dinner(&line.menu).ok_or_else(|| {
             LlmError::Llama(format!(
@@ -1205,7 +1219,11 @@ impl<'a> AnalysisInput<'a> {
         // A line stays unless the words name its dinner ("치킨 디너도 추가" keeps the Valentine
         // dinner; "add more wine" takes nothing away).
         let named = self.heard.dinners().contains(&line.menu);
-        let keep = if named { 0.0 } else { self.priors.keep };
+        let keep = if named || !keep_prior {
+            0.0
+        } else {
+            self.priors.keep
+        };
         let (removed, _) = w.choose_biased(&["false".into(), gone.into()], t, &[keep])?;
         Ok((removed == 0).then_some((dinner, 1.0)))
     }
@@ -1248,11 +1266,35 @@ impl<'a> AnalysisInput<'a> {
                 ..*self
             };
             w.emit(if k == 0 { "{" } else { ",{" })?;
-            if let Some((dinner, _)) = input.write_kept_line_head(w, line, true)? {
+            if let Some((dinner, _)) = input.write_kept_line_head(w, line, true, true)? {
                 lines.push(input.write_listed_line(w, dinner)?);
             }
         }
         Ok(lines)
+    }
+
+    /// Writes, as the first of `more`, the line of a one-line order whose dinner the first
+    /// line changed, and whether it is taken away, with no prior: "도 추가" and "instead"
+    /// differ only in words the model reads. Returns it unless it is taken away.
+    fn write_replaced_line<W: Writer>(
+        &self,
+        w: &mut W,
+        old: &'a OrderLine,
+    ) -> Result<Option<(OrderLine, f32)>, LlmError> {
+        let t = self
+            .teacher
+            .and_then(|t| t.more.first())
+            .map(|t| t.answer(self.teacher));
+        let input = AnalysisInput {
+            line: Some(old),
+            teacher: t.as_ref(),
+            ..*self
+        };
+        w.emit("{")?;
+        match input.write_kept_line_head(w, old, true, false)? {
+            Some((dinner, _)) => Ok(Some(input.write_listed_line(w, dinner)?)),
+            None => Ok(None),
+        }
     }
 
     /// Writes the lines the words add, after `listed` lines of `more`, to an order that has

@@ -68,7 +68,7 @@ const EXAMPLES: &[(&str, Option<&str>, &str)] = &[
         Some(
             r#"{"menu":"chicken","style":"spicy","quantity":1,"side_dishes":[],"customizations":[]}"#,
         ),
-        r#"{"intent":"modify","menu":"chicken","style":"spicy","quantity":1,"side_dishes":[],"customizations":[],"more":[{"menu":"french","style":"simple","quantity":1}]}"#,
+        r#"{"intent":"modify","menu":"french","style":"simple","quantity":1,"side_dishes":[],"customizations":[],"more":[{"menu":"chicken","style":"spicy","quantity":1}]}"#,
     ),
     (
         "치킨은 취소할게요",
@@ -89,7 +89,7 @@ const EXAMPLES: &[(&str, Option<&str>, &str)] = &[
         Some(
             r#"{"menu":"french","style":"deluxe","quantity":2,"side_dishes":[],"customizations":[]}"#,
         ),
-        r#"{"intent":"modify","menu":"champagne_feast","style":"deluxe","quantity":2,"side_dishes":[],"customizations":[]}"#,
+        r#"{"intent":"modify","menu":"champagne_feast","style":"deluxe","quantity":2,"side_dishes":[],"customizations":[],"more":[{"menu":"french","removed":true}]}"#,
     ),
     (
         "english dinner grand with a salad and a cola",

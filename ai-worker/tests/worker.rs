@@ -180,6 +180,40 @@ fn several_dinners_become_lines_and_an_edit_removes_the_line_it_names() {
 }
 
 #[test]
+fn a_dinner_added_to_one_line_keeps_it_and_one_instead_replaces_it() {
+    let chicken = analyze("치킨 디너 매운 맛 두 개 주세요", None);
+    assert_eq!(
+        lines(&chicken),
+        [("chicken", Some("spicy"), 2)],
+        "{chicken:?}"
+    );
+
+    let added = analyze(
+        "발렌타인 디너 그랜드 하나 추가해 주세요",
+        Some(chicken.order_state.clone()),
+    );
+    assert_eq!(
+        lines(&added),
+        [
+            ("chicken", Some("spicy"), 2),
+            ("valentine", Some("grand"), 1)
+        ],
+        "the old line stays first: {added:?}"
+    );
+
+    let instead = analyze(
+        "actually, a grand valentine dinner instead",
+        Some(chicken.order_state.clone()),
+    );
+    assert_eq!(
+        lines(&instead).first().map(|l| l.0),
+        Some("valentine"),
+        "{instead:?}"
+    );
+    assert_eq!(instead.lines.len(), 1, "{instead:?}");
+}
+
+#[test]
 fn unclear_sentences_go_back_to_the_customer() {
     for text in [
         "오늘 날씨가 참 좋네요",
