@@ -1148,19 +1148,19 @@ fn write_analysis<W: Writer>(
     }
     let kept = state.map(|s| s.more_lines.as_slice()).unwrap_or_default();
     lines.extend(input.write_kept_lines(w, kept)?);
-    let mut listed = kept.len();
     // An order of one line whose dinner the words changed: the old line may stay ("치킨
     // 디너도 추가") or go ("the French dinner instead"). The model decides once it has
-    // written the new dinner, and a line that stays keeps its place first.
+    // written the new dinner, with no prior (only words it reads tell the two apart), and a
+    // line that stays keeps its place first.
     let replaced = first_line
         .as_ref()
         .filter(|old| kept.is_empty() && dinner.is_some_and(|d| d.code != old.menu));
     if let Some(old) = replaced {
-        listed += 1;
-        if let Some(line) = input.write_replaced_line(w, old)? {
+        if let Some(line) = input.write_kept_listed_line(w, kept.len(), old, false)? {
             lines.insert(0, line);
         }
     }
+    let listed = kept.len() + usize::from(replaced.is_some());
     let mut has: Vec<String> = state
         .map(|s| s.lines().into_iter().map(|l| l.menu).collect())
         .unwrap_or_default();
@@ -1256,42 +1256,31 @@ impl<'a> AnalysisInput<'a> {
         w.emit(",\"more\":[")?;
         let mut lines = Vec::new();
         for (k, line) in kept.iter().enumerate() {
-            let t = self
-                .teacher
-                .and_then(|t| t.more.get(k))
-                .map(|t| t.answer(self.teacher));
-            let input = AnalysisInput {
-                line: Some(line),
-                teacher: t.as_ref(),
-                ..*self
-            };
-            w.emit(if k == 0 { "{" } else { ",{" })?;
-            if let Some((dinner, _)) = input.write_kept_line_head(w, line, true, true)? {
-                lines.push(input.write_listed_line(w, dinner)?);
-            }
+            lines.extend(self.write_kept_listed_line(w, k, line, true)?);
         }
         Ok(lines)
     }
 
-    /// Writes, as the first of `more`, the line of a one-line order whose dinner the first
-    /// line changed, and whether it is taken away, with no prior: "도 추가" and "instead"
-    /// differ only in words the model reads. Returns it unless it is taken away.
-    fn write_replaced_line<W: Writer>(
+    /// Writes `line` of the order so far as line `k` of `more`, kept or taken away (against
+    /// taking it away the `keep` prior applies if `keep_prior`); returns it unless taken away.
+    fn write_kept_listed_line<W: Writer>(
         &self,
         w: &mut W,
-        old: &'a OrderLine,
+        k: usize,
+        line: &'a OrderLine,
+        keep_prior: bool,
     ) -> Result<Option<(OrderLine, f32)>, LlmError> {
         let t = self
             .teacher
-            .and_then(|t| t.more.first())
+            .and_then(|t| t.more.get(k))
             .map(|t| t.answer(self.teacher));
         let input = AnalysisInput {
-            line: Some(old),
+            line: Some(line),
             teacher: t.as_ref(),
             ..*self
         };
-        w.emit("{")?;
-        match input.write_kept_line_head(w, old, true, false)? {
+        w.emit(if k == 0 { "{" } else { ",{" })?;
+        match input.write_kept_line_head(w, line, true, keep_prior)? {
             Some((dinner, _)) => Ok(Some(input.write_listed_line(w, dinner)?)),
             None => Ok(None),
         }
