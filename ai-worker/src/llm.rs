@@ -1261,6 +1261,13 @@ impl<'a> AnalysisInput<'a> {
         Ok(lines)
     }
 
+    /// The teacher's line `k` of `more` as an answer of its own, if there is a teacher.
+    fn teacher_line(&self, k: usize) -> Option<Answer> {
+        self.teacher
+            .and_then(|t| t.more.get(k))
+            .map(|t| t.answer(self.teacher))
+    }
+
     /// Writes `line` of the order so far as line `k` of `more`, kept or taken away (against
     /// taking it away the `keep` prior applies if `keep_prior`); returns it unless taken away.
     fn write_kept_listed_line<W: Writer>(
@@ -1270,10 +1277,7 @@ impl<'a> AnalysisInput<'a> {
         line: &'a OrderLine,
         keep_prior: bool,
     ) -> Result<Option<(OrderLine, f32)>, LlmError> {
-        let t = self
-            .teacher
-            .and_then(|t| t.more.get(k))
-            .map(|t| t.answer(self.teacher));
+        let t = self.teacher_line(k);
         let input = AnalysisInput {
             line: Some(line),
             teacher: t.as_ref(),
@@ -1300,10 +1304,7 @@ impl<'a> AnalysisInput<'a> {
         let mut lines = Vec::new();
         while written < MAX_LINES {
             let k = listed + lines.len();
-            let t = self
-                .teacher
-                .and_then(|t| t.more.get(k))
-                .map(|t| t.answer(self.teacher));
+            let t = self.teacher_line(k);
             let more = if k == 0 { "{" } else { ",{" };
             // A dinner named and not in the order yet is most likely one being added.
             let wanted = self.new_dinners(&has);
