@@ -1691,24 +1691,18 @@ impl<'a> AnalysisInput<'a> {
         let now = self
             .changed(&component.code)
             .map_or(component.default_quantity, |c| c.quantity);
-        let bias = self.amount_bias(component, named, now, options.len());
+        let bias = self.amount_bias(named, now, options.len());
         let (q, _) = w.choose_biased(&options, t, &bias)?;
         Ok(q as u32)
     }
 
-    /// Priors for the `options` amounts of an asked `component` that the order has at `now`.
-    fn amount_bias(
-        &self,
-        component: &MenuComponent,
-        named: Option<&Mention>,
-        now: u32,
-        options: usize,
-    ) -> Vec<f32> {
+    /// Priors for the `options` amounts of an asked component that the order has at `now`.
+    fn amount_bias(&self, named: Option<&Mention>, now: u32, options: usize) -> Vec<f32> {
         let priors = self.priors;
         let mut bias = vec![0.0; options];
         if let Some(mention) = named {
-            // A component the customer names is most likely one they change.
-            if let Some(b) = bias.get_mut(component.default_quantity as usize) {
+            // A component the customer names is most likely one they change from now.
+            if let Some(b) = bias.get_mut(now as usize) {
                 *b = -priors.named_component;
             }
             // "빼고" / "no" next to the name points at 0, "더" / "extra" at more than now, a
@@ -1850,6 +1844,30 @@ mod tests {
             }
         }
         assert!(several >= 4, "examples of several lines: {several}");
+    }
+
+    #[test]
+    fn a_named_component_is_pushed_away_from_its_amount_now() {
+        let menu = crate::seeded_menu();
+        let priors = Priors::default();
+        let heard = Heard::new("Hmm, put the radish back", &menu);
+        let input = AnalysisInput {
+            priors: &priors,
+            menu: &menu,
+            state: None,
+            line: None,
+            fresh: false,
+            heard: &heard,
+            last_dinner: None,
+            teacher: None,
+        };
+        let radish = Mention::Component("pickled_radish".into());
+        // Taken away before: 0 is what "put it back" changes, not the included 1.
+        let bias = input.amount_bias(Some(&radish), 0, 10);
+        assert_eq!((bias[0], bias[1]), (-priors.named_component, 0.0));
+        // Not named: the amount it has now is kept.
+        let bias = input.amount_bias(None, 0, 10);
+        assert_eq!((bias[0], bias[1]), (priors.keep, 0.0));
     }
 
     #[test]

@@ -12,8 +12,9 @@ pub struct Priors {
     /// For "0" of a side dish neither named nor ordered already: the small model mixes up
     /// drinks ("커피 두 잔" became two colas).
     pub unnamed_side_dish: f32,
-    /// Against keeping the included amount of a component the utterance names: the small
-    /// model often answers "와인은 빼 주세요" or "extra steak" with the included amount.
+    /// Against keeping the amount a component the utterance names has now: the small model
+    /// often answers "swap the wine for a coffee" or "extra steak" with the amount it has.
+    /// From now, not from the included amount: "put the radish back" changes 0 back to 1.
     pub named_component: f32,
     /// For 0 where the words next to a name take it away ("와인은 빼고", "no cola").
     pub removed_cue: f32,

@@ -687,8 +687,9 @@ pub fn mentions(text: &str, menu: &MenuCatalog) -> Vec<(String, Mention)> {
         }
         for c in &d.components {
             let alike = menu.side_dishes.iter().any(|side| same_name(c, side));
+            let short = short_name(&c.name_en, menu);
             add(
-                &[&c.name_ko, &c.name_en],
+                &[&c.name_ko, &c.name_en, short.as_deref().unwrap_or("")],
                 Mention::Component(c.code.clone()),
                 if alike {
                     &alike_haystack
@@ -717,22 +718,28 @@ fn occurrences<'h>(haystack: &'h str, name: &'h str) -> impl Iterator<Item = usi
         })
 }
 
-/// The last word of a multi-word English name ("fries" of "French Fries"), which customers
-/// say alone, unless some other menu item or component is called that ("bread").
+/// The last word of a multi-word English name ("fries" of "French Fries", "eggs" of
+/// "Scrambled Eggs"), which customers say alone, unless some other menu item or component is
+/// called that ("bread") or a dinner's name begins with it ("chicken" of "Fried Chicken").
 fn short_name(name_en: &str, menu: &MenuCatalog) -> Option<String> {
     let mut words = name_en.split_whitespace();
     let last = words.next_back()?.to_lowercase();
     words.next()?;
+    let dinner_heads = menu
+        .dinners
+        .iter()
+        .filter_map(|d| d.name_en.split_whitespace().next());
     let taken = menu
         .side_dishes
         .iter()
-        .map(|s| &s.name_en)
-        .chain(menu.dinners.iter().map(|d| &d.name_en))
+        .map(|s| s.name_en.as_str())
+        .chain(menu.dinners.iter().map(|d| d.name_en.as_str()))
         .chain(
             menu.dinners
                 .iter()
-                .flat_map(|d| d.components.iter().map(|c| &c.name_en)),
+                .flat_map(|d| d.components.iter().map(|c| c.name_en.as_str())),
         )
+        .chain(dinner_heads)
         .any(|n| n.to_lowercase() == last);
     (last.chars().count() >= 4 && !taken).then_some(last)
 }
@@ -1384,6 +1391,20 @@ mod tests {
         let heard = Heard::new("french fries and a salad", &menu);
         assert!(!heard.names_a(|m| matches!(m, Mention::Dinner(_))));
         assert!(heard.names(&Mention::SideDish("fries".into())));
+    }
+
+    #[test]
+    fn a_component_is_named_by_the_last_word_of_its_name() {
+        let menu = crate::seeded_menu();
+        let eggs = Mention::Component("scrambled_eggs".into());
+        let heard = Heard::new("English dinner, simple, no bacon, no eggs", &menu);
+        assert!(heard.names(&eggs));
+        assert_eq!(heard.amount_cue(&eggs), Some(AmountCue::Removed));
+        let heard = Heard::new("spicy chicken dinner, hold the radish", &menu);
+        assert!(heard.names(&Mention::Component("pickled_radish".into())));
+        // "chicken" begins a dinner's name: the dinner, not its fried chicken.
+        let heard = Heard::new("chicken dinner original and chicken dinner spicy", &menu);
+        assert!(!heard.names(&Mention::Component("fried_chicken".into())));
     }
 
     #[test]
