@@ -1544,13 +1544,11 @@ impl<'a> AnalysisInput<'a> {
             None if names_a_dinner && heard.says_a_number() => Some(1),
             None => None,
         };
-        match (kept, heard.dinner_number(), heard.more_dinners()) {
-            (Some(q), _, _) if !heard.says_a_dinner_number() => quantity_prior(q, priors.keep),
-            // A new order's one dinner number is its quantity ("One … dinner with three glasses
-            // of wine"); in an edit, "하나 더" may mean one more.
-            (_, Some(n), _) if self.state.is_none() => quantity_prior(n, priors.dinner_number),
-            // "같은 디너로 하나 더": one more than now.
-            (Some(now), _, Some(n)) => quantity_prior(now + n, priors.dinner_number),
+        // Which number of a new order counts its dinners is the model's to read ("bump the
+        // steaks up to three", "다섯 명이에요 … 한 사람당 하나씩").
+        match (kept, heard.more_dinners()) {
+            (Some(q), _) if !heard.says_a_dinner_number() => quantity_prior(q, priors.keep),
+            (Some(now), Some(n)) => quantity_prior(now + n, priors.more_dinners),
             _ => Vec::new(),
         }
     }

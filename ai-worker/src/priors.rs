@@ -24,9 +24,9 @@ pub struct Priors {
     /// For the amount a number right next to a component's name sets ("바게트빵은 6개로",
     /// "only two baguettes"): the model answered both with 0.
     pub set_cue: f32,
-    /// For the one number of dinners a new order says (the model took "three glasses of wine"
-    /// as three dinners), and for now + n in "같은 디너로 하나 더" (a 0.56 near-tie).
-    pub dinner_number: f32,
+    /// For now + n where an edit asks for n more dinners ("하나 더 추가할게요", "같은 디너로
+    /// 하나 더"): the model alone read "하나 더" as one dinner.
+    pub more_dinners: f32,
     /// For keeping the current dinner when the words name only its components.
     pub own_components: f32,
     /// For a dinner the words name and the order does not have yet, as the dinner of a line
@@ -48,7 +48,7 @@ impl Default for Priors {
             removed_cue: 4.0,
             more_cue: 7.0,
             set_cue: 5.0,
-            dinner_number: 3.0,
+            more_dinners: 3.0,
             named_line: 6.0,
             own_components: 2.0,
             keep: 3.0,
@@ -65,7 +65,7 @@ impl Priors {
         removed_cue: 0.0,
         more_cue: 0.0,
         set_cue: 0.0,
-        dinner_number: 0.0,
+        more_dinners: 0.0,
         named_line: 0.0,
         own_components: 0.0,
         keep: 0.0,
@@ -102,7 +102,7 @@ impl Priors {
             "removed_cue" => &mut self.removed_cue,
             "more_cue" => &mut self.more_cue,
             "set_cue" => &mut self.set_cue,
-            "dinner_number" => &mut self.dinner_number,
+            "more_dinners" => &mut self.more_dinners,
             "named_line" => &mut self.named_line,
             "own_components" => &mut self.own_components,
             "keep" => &mut self.keep,
