@@ -1436,24 +1436,11 @@ impl<'a> AnalysisInput<'a> {
         let menu = self.menu;
         let names_no_dinner = !self.heard.names_a(|m| matches!(m, Mention::Dinner(_)));
         match (self.line, self.last_dinner) {
-            (Some(s), _) if names_no_dinner => {
-                let mut bias = keep_prior(
-                    self.priors.keep,
-                    Some(&s.menu),
-                    menu.dinners.iter().map(|d| &d.code),
-                );
-                // Words that name only the current dinner's components ("베이컨 빼주세요" in an
-                // English dinner) are about it: the model still moved to a chicken dinner.
-                let named = self.heard.components();
-                let current = menu.dinners.iter().position(|d| d.code == s.menu);
-                if let Some(i) = current.filter(|&i| {
-                    !named.is_empty()
-                        && named.iter().all(|c| menu.dinners[i].component(c).is_some())
-                }) {
-                    bias[i] += self.priors.own_components;
-                }
-                bias
-            }
+            (Some(s), _) if names_no_dinner => keep_prior(
+                self.priors.keep,
+                Some(&s.menu),
+                menu.dinners.iter().map(|d| &d.code),
+            ),
             (None, Some(last)) if names_no_dinner => keep_prior(
                 self.priors.keep,
                 Some(&last.to_string()),

@@ -27,8 +27,6 @@ pub struct Priors {
     /// For now + n where an edit asks for n more dinners ("하나 더 추가할게요", "같은 디너로
     /// 하나 더"): the model alone read "하나 더" as one dinner.
     pub more_dinners: f32,
-    /// For keeping the current dinner when the words name only its components.
-    pub own_components: f32,
     /// For a dinner the words name and the order does not have yet, as the dinner of a line
     /// added after the first, and against adding a line when there is none: the small model
     /// copied the first line's dinner ("and throw in a simple french dinner too" added a
@@ -50,7 +48,6 @@ impl Default for Priors {
             set_cue: 5.0,
             more_dinners: 3.0,
             named_line: 6.0,
-            own_components: 2.0,
             keep: 3.0,
         }
     }
@@ -67,7 +64,6 @@ impl Priors {
         set_cue: 0.0,
         more_dinners: 0.0,
         named_line: 0.0,
-        own_components: 0.0,
         keep: 0.0,
     };
 
@@ -104,7 +100,6 @@ impl Priors {
             "set_cue" => &mut self.set_cue,
             "more_dinners" => &mut self.more_dinners,
             "named_line" => &mut self.named_line,
-            "own_components" => &mut self.own_components,
             "keep" => &mut self.keep,
             _ => return None,
         })

@@ -464,17 +464,6 @@ impl Heard {
             .collect()
     }
 
-    /// The components the utterance names, of any dinner.
-    pub fn components(&self) -> Vec<&str> {
-        self.found
-            .iter()
-            .filter_map(|(_, m)| match m {
-                Mention::Component(code) => Some(code.as_str()),
-                _ => None,
-            })
-            .collect()
-    }
-
     /// What the words next to the name of a component or side dish say about its amount:
     /// Korean says it after the name ("와인은 빼고", "베이컨 1줄 더"), English before ("no
     /// bread", "an extra strip of bacon"). A number says the amount only right next to the name
