@@ -1433,21 +1433,20 @@ impl<'a> AnalysisInput<'a> {
     /// An edit that names no dinner keeps the dinner ("콜라는 빼줘" is not a chicken dinner); a
     /// new order that names none is most likely the last one ("the usual", "저번에 시킨 거").
     fn dinner_bias(&self) -> Vec<f32> {
-        let menu = self.menu;
-        let names_no_dinner = !self.heard.names_a(|m| matches!(m, Mention::Dinner(_)));
-        match (self.line, self.last_dinner) {
-            (Some(s), _) if names_no_dinner => keep_prior(
-                self.priors.keep,
-                Some(&s.menu),
-                menu.dinners.iter().map(|d| &d.code),
-            ),
-            (None, Some(last)) if names_no_dinner => keep_prior(
-                self.priors.keep,
-                Some(&last.to_string()),
-                menu.dinners.iter().map(|d| &d.code),
-            ),
-            _ => Vec::new(),
+        if self.heard.names_a(|m| matches!(m, Mention::Dinner(_))) {
+            return Vec::new();
         }
+        let kept = self
+            .line
+            .map(|s| s.menu.clone())
+            .or_else(|| self.last_dinner.map(str::to_string));
+        kept.map_or_else(Vec::new, |code| {
+            keep_prior(
+                self.priors.keep,
+                Some(&code),
+                self.menu.dinners.iter().map(|d| &d.code),
+            )
+        })
     }
 
     /// Writes the style of `dinner`; returns its code with its probability.
